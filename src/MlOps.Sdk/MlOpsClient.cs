@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MlOps.Sdk.Internal;
+using MlOps.Sdk.Storage;
+
+namespace MlOps.Sdk;
+
+/// <summary>
+/// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
+/// are reached (<c>client.Content</c> today; <c>client.Runs</c>, <c>client.Datasets</c>, <c>client.Models</c>, ... as
+/// the features arrive).
+/// </summary>
+/// <remarks>
+/// Create one and share it: directly with <see cref="CreateDefault"/> or a constructor, or through dependency injection
+/// with <c>services.AddMlOps()</c>, which binds <see cref="MlOpsOptions"/> from the <c>MlOps</c> configuration section.
+/// </remarks>
+/// <example>
+/// <code>
+/// var client = MlOpsClient.CreateDefault();                     // the .mlops/ folder in the working directory
+/// var stored = await client.Content.PutFileAsync("data/flights.csv");
+/// Console.WriteLine($"{stored.Hash} in {client.Store.Location}");
+/// </code>
+/// </example>
+public class MlOpsClient
+{
+    private readonly ObjectStore _store = null!;
+    private readonly ContentStore _content = null!;
+    private readonly string _environment = null!;
+
+    /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
+    /// <param name="options">The configuration; validated here.</param>
+    /// <param name="loggerFactory">Where the SDK logs; nothing is logged when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
+    /// <exception cref="ObjectStoreException">The store cannot be opened.</exception>
+    public MlOpsClient(MlOpsOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(Validated(options), store: null, credential: null, loggerFactory, timeProvider)
+    {
+    }
+
+    /// <summary>Creates a client on a store created by the caller (for example an <see cref="AzureBlobObjectStore"/> with a credential).</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="options">The rest of the configuration (its <see cref="MlOpsOptions.Store"/> part is ignored); defaults when <see langword="null"/>.</param>
+    /// <param name="loggerFactory">Where the SDK logs; nothing is logged when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
+    public MlOpsClient(ObjectStore store, MlOpsOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(Validated(options ?? new MlOpsOptions()), Guard.NotNull(store), credential: null, loggerFactory, timeProvider)
+    {
+    }
+
+    /// <summary>Initializes a new instance for mocking.</summary>
+    protected MlOpsClient()
+    {
+    }
+
+    internal MlOpsClient(MlOpsOptions options, ObjectStore? store, Azure.Core.TokenCredential? credential, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    {
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        _environment = options.Environment;
+        _store = store ?? ObjectStoreFactory.Create(options.Store, credential, LoggerFactory, TimeProvider);
+        _content = new ContentStore(_store, options.ContentCache, LoggerFactory, TimeProvider);
+        ConflictRetry = new ConflictRetry(options.ConflictRetry, TimeProvider, LoggerFactory.CreateLogger<MlOpsClient>());
+    }
+
+    /// <summary>Gets the store everything is kept in.</summary>
+    public virtual ObjectStore Store => _store;
+
+    /// <summary>Gets the content-addressed store of immutable bytes (datasets' files, models, artifacts).</summary>
+    public virtual ContentStore Content => _content;
+
+    /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
+    public virtual string Environment => _environment;
+
+    internal ILoggerFactory LoggerFactory { get; } = NullLoggerFactory.Instance;
+
+    internal TimeProvider TimeProvider { get; } = TimeProvider.System;
+
+    internal ConflictRetry ConflictRetry { get; } = null!;
+
+    /// <summary>Creates a client on the embedded default store: the <c>.mlops/</c> folder under the working directory.</summary>
+    /// <param name="loggerFactory">Where the SDK logs; nothing is logged when <see langword="null"/>.</param>
+    /// <returns>The client.</returns>
+    /// <exception cref="ObjectStoreException">The folder cannot be created or written.</exception>
+    public static MlOpsClient CreateDefault(ILoggerFactory? loggerFactory = null) => new(new MlOpsOptions(), loggerFactory);
+
+    /// <inheritdoc />
+    public override string ToString() => $"MlOpsClient({_environment}, {_store?.Location})";
+
+    private static MlOpsOptions Validated(MlOpsOptions? options)
+    {
+        Guard.NotNull(options);
+        OptionsValidation.ThrowIfInvalid(options);
+        return options;
+    }
+}

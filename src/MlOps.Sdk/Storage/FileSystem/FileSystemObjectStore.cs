@@ -1,0 +1,532 @@
+using System.Buffers;
+using System.Globalization;
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Win32.SafeHandles;
+using MlOps.Sdk.Internal;
+
+namespace MlOps.Sdk.Storage;
+
+/// <summary>
+/// An <see cref="ObjectStore"/> in a local folder: the embedded default (<c>.mlops/</c> under the working directory),
+/// which needs no set-up and is safe for several processes on one machine (for example search workers sharing a store).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each key is a file under the root folder, so the store is browsable with any file manager. A write goes to a
+/// temporary file first and is published by an atomic rename, so a reader never sees half a file. Every write and
+/// delete of a key holds that key's lock, an OS file lock that other processes respect, while it checks its condition
+/// and renames. Provider files live in <c>.tmp/</c> and <c>.locks/</c> under the root.
+/// </para>
+/// <para>
+/// The ETag of an object is derived from its last-write time and size. The store makes the last-write time of a key
+/// strictly increase with every write (by at least the file system's timestamp granularity, measured when the store is
+/// opened), so the ETag changes on every write even when two writes land within one clock tick.
+/// </para>
+/// </remarks>
+public sealed class FileSystemObjectStore : ObjectStore
+{
+    private const string TemporaryFolder = ".tmp";
+    private const string LockFolder = ".locks";
+
+    private readonly FileSystemObjectStoreOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly StripedFileLock _locks;
+    private readonly string _temporaryDirectory;
+    private readonly long _timestampGranularityTicks;
+
+    /// <summary>Opens (and creates if needed) a store in the folder <paramref name="rootPath"/>.</summary>
+    /// <param name="rootPath">The store's folder; relative paths are resolved against the working directory.</param>
+    /// <param name="options">How the store behaves; defaults when <see langword="null"/>.</param>
+    /// <param name="loggerFactory">Where the store logs; nothing is logged when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for last-write times; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="rootPath"/> is empty.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><paramref name="options"/> holds a value out of range.</exception>
+    /// <exception cref="ObjectStoreException">The folder cannot be created or written.</exception>
+    public FileSystemObjectStore(string rootPath, FileSystemObjectStoreOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        Guard.NotNullOrWhiteSpace(rootPath);
+        _options = options ?? new FileSystemObjectStoreOptions();
+        OptionsValidation.ThrowIfInvalid(_options);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FileSystemObjectStore>();
+
+        RootPath = Path.GetFullPath(rootPath);
+        _temporaryDirectory = Path.Combine(RootPath, TemporaryFolder);
+        try
+        {
+            Directory.CreateDirectory(_temporaryDirectory);
+            Directory.CreateDirectory(Path.Combine(RootPath, LockFolder));
+            _timestampGranularityTicks = MeasureTimestampGranularity(_temporaryDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ObjectStoreException(null, $"The file-system store at '{RootPath}' cannot be created or written: {ex.Message}", ex);
+        }
+
+        _locks = new StripedFileLock(Path.Combine(RootPath, LockFolder));
+        Location = new Uri(Path.EndsInDirectorySeparator(RootPath) ? RootPath : RootPath + Path.DirectorySeparatorChar);
+        SweepAbandonedTemporaryFiles();
+        _logger.FileSystemStoreOpened(RootPath, _timestampGranularityTicks);
+    }
+
+    /// <summary>Gets the full path of the store's folder.</summary>
+    public string RootPath { get; }
+
+    /// <inheritdoc />
+    public override Uri Location { get; }
+
+    /// <inheritdoc />
+    /// <value>Always <see langword="false"/>: the content is on a local disk already.</value>
+    public override bool IsRemote => false;
+
+    /// <summary>Gets the local path of the file that holds <paramref name="key"/>; the file may not exist.</summary>
+    /// <param name="key">A valid key.</param>
+    /// <returns>The full path.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not a valid key.</exception>
+    public string GetPath(string key) => PathOf(ObjectKey.Validate(key));
+
+    /// <inheritdoc />
+    protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? Properties(key, info) : null);
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredObject?> ReadCoreAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var handle = TryOpenRead(key);
+        if (handle is null)
+        {
+            return Task.FromResult<StoredObject?>(null);
+        }
+
+        try
+        {
+            var length = RandomAccess.GetLength(handle);
+            if (length > Array.MaxLength)
+            {
+                throw new ObjectStoreException(key, $"The object '{key}' is {length} bytes, too large to read whole; stream it with OpenReadAsync.");
+            }
+
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0)
+                {
+                    throw new ObjectStoreException(key, $"The object '{key}' ended after {read} of {length} bytes; the file was truncated outside the store.");
+                }
+
+                read += n;
+            }
+
+            var properties = Properties(key, length, File.GetLastWriteTimeUtc(handle));
+            return Task.FromResult<StoredObject?>(new StoredObject(properties, BinaryData.FromBytes(bytes)));
+        }
+        catch (IOException ex)
+        {
+            throw Failure(key, "read", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ObjectProperties> WriteCoreAsync(string key, BinaryData content, WriteCondition condition, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var temporary = NewTemporaryPath();
+        try
+        {
+            using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, content.ToMemory().Length))
+            {
+                RandomAccess.Write(handle, content.ToMemory().Span, 0);
+                if (_options.FlushToDisk)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
+            }
+
+            return await CommitAsync(key, temporary, content.ToMemory().Length, condition, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(key, "write", ex);
+        }
+        finally
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken)
+    {
+        var temporary = NewTemporaryPath();
+        try
+        {
+            long length = 0;
+            var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
+                try
+                {
+                    int read;
+                    while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                        length += read;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (_options.FlushToDisk)
+                {
+                    file.Flush(flushToDisk: true);
+                }
+            }
+
+            return await CommitAsync(key, temporary, length, condition, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(key, "upload", ex);
+        }
+        finally
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var temporary = NewTemporaryPath();
+        try
+        {
+            // The operating system copies (or clones, where the file system can) without the bytes passing through this process.
+            File.Copy(path, temporary, overwrite: false);
+            var length = new FileInfo(temporary).Length;
+            if (_options.FlushToDisk)
+            {
+                using var handle = File.OpenHandle(temporary, FileMode.Open, FileAccess.ReadWrite);
+                RandomAccess.FlushToDisk(handle);
+            }
+
+            return await CommitAsync(key, temporary, length, condition, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(key, "upload", ex);
+        }
+        finally
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<Stream> OpenReadCoreAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var handle = TryOpenRead(key) ?? throw new ObjectNotFoundException(key);
+        return Task.FromResult<Stream>(new FileStream(handle, FileAccess.Read, bufferSize: 0, isAsync: false));
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ObjectProperties> DownloadToCoreAsync(string key, Stream destination, CancellationToken cancellationToken)
+    {
+        var handle = TryOpenRead(key) ?? throw new ObjectNotFoundException(key);
+        var file = new FileStream(handle, FileAccess.Read, bufferSize: 0, isAsync: false);
+        await using (file.ConfigureAwait(false))
+        {
+            var properties = Properties(key, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle));
+            try
+            {
+                await file.CopyToAsync(destination, StreamCopy.BufferSize, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw Failure(key, "download", ex);
+            }
+
+            return properties;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ObjectPage> ListPageCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
+    {
+        var lastSlash = prefix.LastIndexOf('/');
+        var folderKey = lastSlash < 0 ? string.Empty : prefix[..(lastSlash + 1)];
+        var folder = folderKey.Length == 0 ? RootPath : PathOf(folderKey.TrimEnd('/'));
+        var items = new List<ObjectProperties>(Math.Min(pageSize, 256));
+        var more = false;
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                foreach (var (key, info) in Walk(new DirectoryInfo(folder), folderKey, prefix, continuationToken, cancellationToken))
+                {
+                    if (items.Count == pageSize)
+                    {
+                        more = true;
+                        break;
+                    }
+
+                    items.Add(Properties(key, info));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ObjectStoreException(null, $"Listing '{prefix}' in the file-system store at '{RootPath}' failed: {ex.Message}", ex);
+        }
+
+        return Task.FromResult(new ObjectPage(items, more ? items[^1].Key : null));
+    }
+
+    /// <inheritdoc />
+    protected override async Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        using (await _locks.AcquireAsync(key, _options.LockTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                return false;
+            }
+
+            if (ifMatch is { } expected && ETagOf(info.LastWriteTimeUtc.Ticks, info.Length) != expected)
+            {
+                throw new PreconditionFailedException(key, WriteCondition.IfMatch(expected));
+            }
+
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw Failure(key, "delete", ex);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Publishes a complete temporary file under the key if the condition holds, holding the key's lock.</summary>
+    private async Task<ObjectProperties> CommitAsync(string key, string temporary, long length, WriteCondition condition, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        using (await _locks.AcquireAsync(key, _options.LockTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            var current = new FileInfo(path);
+            var exists = current.Exists;
+            var currentTicks = exists ? current.LastWriteTimeUtc.Ticks : 0;
+            switch (condition.Kind)
+            {
+                case WriteConditionKind.IfNotExists when exists:
+                case WriteConditionKind.IfMatch when !exists || ETagOf(currentTicks, current.Length) != condition.ETag:
+                    throw new PreconditionFailedException(key, condition);
+            }
+
+            // Strictly later than the version replaced, so the ETag changes even within one clock tick.
+            var ticks = _timeProvider.GetUtcNow().UtcTicks;
+            ticks -= ticks % _timestampGranularityTicks;
+            if (ticks <= currentTicks)
+            {
+                ticks = currentTicks + _timestampGranularityTicks;
+            }
+
+            File.SetLastWriteTimeUtc(temporary, new DateTime(ticks, DateTimeKind.Utc));
+            MoveIntoPlace(key, temporary, path);
+            return Properties(key, length, new DateTime(ticks, DateTimeKind.Utc));
+        }
+    }
+
+    private static void MoveIntoPlace(string key, string temporary, string path)
+    {
+        try
+        {
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            CreateParentFolder(key, path);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException) when (Directory.Exists(path))
+        {
+            throw new ObjectStoreException(key, $"The key '{key}' cannot be written: it is the folder of other keys (for example '{key}/...'). A key must not also be the folder of another key.");
+        }
+    }
+
+    private static void CreateParentFolder(string key, string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (IOException ex)
+        {
+            throw new ObjectStoreException(key, $"The key '{key}' cannot be written: one of its folders is an object (a key must not also be the folder of another key).", ex);
+        }
+    }
+
+    private static IEnumerable<(string Key, FileInfo Info)> Walk(DirectoryInfo folder, string folderKey, string prefix, string? after, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var entries = new List<(string Name, FileSystemInfo Info)>();
+        foreach (var entry in folder.EnumerateFileSystemInfos())
+        {
+            if (folderKey.Length == 0 && entry.Name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            entries.Add((entry is DirectoryInfo ? entry.Name + "/" : entry.Name, entry));
+        }
+
+        entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (var (name, info) in entries)
+        {
+            var key = folderKey + name;
+            if (info is DirectoryInfo directory)
+            {
+                var related = key.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(key, StringComparison.Ordinal);
+                var entirelyBefore = after is not null && string.CompareOrdinal(key, after) < 0 && !after.StartsWith(key, StringComparison.Ordinal);
+                if (!related || entirelyBefore)
+                {
+                    continue;
+                }
+
+                foreach (var item in Walk(directory, key, prefix, after, cancellationToken))
+                {
+                    yield return item;
+                }
+            }
+            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(key, after) > 0))
+            {
+                yield return (key, (FileInfo)info);
+            }
+        }
+    }
+
+    private SafeFileHandle? TryOpenRead(string key)
+    {
+        var path = PathOf(key);
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        {
+            // The key names a folder of other keys, not an object.
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(key, "open", ex);
+        }
+    }
+
+    private string PathOf(string key)
+        => Path.DirectorySeparatorChar == '/' ? Path.Join(RootPath, key) : Path.Join(RootPath, key.Replace('/', Path.DirectorySeparatorChar));
+
+    private string NewTemporaryPath() => Path.Combine(_temporaryDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+
+    private static ObjectProperties Properties(string key, FileInfo info) => Properties(key, info.Length, info.LastWriteTimeUtc);
+
+    private static ObjectProperties Properties(string key, long length, DateTime lastWriteUtc)
+        => new(key, length, ETagOf(lastWriteUtc.Ticks, length), new DateTimeOffset(lastWriteUtc.Ticks, TimeSpan.Zero));
+
+    private static ETag ETagOf(long lastWriteTicks, long length)
+        => new(string.Create(CultureInfo.InvariantCulture, $"\"{lastWriteTicks:x}-{length:x}\""));
+
+    private ObjectStoreException Failure(string key, string operation, Exception ex)
+        => ex as ObjectStoreException ?? new ObjectStoreException(key, $"The file-system store at '{RootPath}' failed to {operation} '{key}': {ex.Message}", ex);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the sweep of abandoned temporary files.
+        }
+    }
+
+    private void SweepAbandonedTemporaryFiles()
+    {
+        var cutoff = _timeProvider.GetUtcNow().UtcDateTime - _options.AbandonedTemporaryFileAge;
+        var swept = 0;
+        try
+        {
+            foreach (var file in new DirectoryInfo(_temporaryDirectory).EnumerateFiles("*.tmp"))
+            {
+                if (file.LastWriteTimeUtc < cutoff)
+                {
+                    TryDelete(file.FullName);
+                    swept++;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.TemporaryFileSweepFailed(RootPath, ex);
+        }
+
+        if (swept > 0)
+        {
+            _logger.AbandonedTemporaryFilesDeleted(swept, RootPath);
+        }
+    }
+
+    /// <summary>
+    /// Finds the finest last-write-time step the file system keeps (1 tick = 100 ns on ext4, XFS, APFS, NTFS; coarser on
+    /// FAT or some network shares), so the store can make last-write times strictly increase.
+    /// </summary>
+    private static long MeasureTimestampGranularity(string folder)
+    {
+        var probe = Path.Combine(folder, $"granularity-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            var baseTicks = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+            foreach (var granularity in (long[])[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 20_000_000])
+            {
+                var wanted = baseTicks + (granularity * 7);
+                File.SetLastWriteTimeUtc(probe, new DateTime(wanted, DateTimeKind.Utc));
+                if (File.GetLastWriteTimeUtc(probe).Ticks == wanted)
+                {
+                    return granularity;
+                }
+            }
+
+            return 20_000_000;
+        }
+        finally
+        {
+            TryDelete(probe);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Azure.Core;
+using Microsoft.Extensions.Logging;
+
+namespace MlOps.Sdk.Storage;
+
+/// <summary>Creates the store that <see cref="MlOpsStoreOptions"/> describe.</summary>
+internal static class ObjectStoreFactory
+{
+    public static ObjectStore Create(MlOpsStoreOptions options, TokenCredential? credential, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+        => options.Provider switch
+        {
+            ObjectStoreProvider.FileSystem => new FileSystemObjectStore(options.Path, options.FileSystem, loggerFactory, timeProvider),
+            ObjectStoreProvider.InMemory => new InMemoryObjectStore(timeProvider: timeProvider),
+            ObjectStoreProvider.AzureBlob when !string.IsNullOrWhiteSpace(options.ConnectionString)
+                => new AzureBlobObjectStore(options.ConnectionString, options.ContainerName, options.AzureBlob, loggerFactory),
+            ObjectStoreProvider.AzureBlob when options.ContainerUri is { } uri && credential is not null && !HasSasToken(uri)
+                => new AzureBlobObjectStore(uri, credential, options.AzureBlob, loggerFactory),
+            ObjectStoreProvider.AzureBlob when options.ContainerUri is { } uri
+                => new AzureBlobObjectStore(uri, options.AzureBlob, loggerFactory),
+            _ => throw new ArgumentException($"The store options do not describe a store (provider '{options.Provider}').", nameof(options)),
+        };
+
+    private static bool HasSasToken(Uri uri)
+        => uri.Query.Contains("sig=", StringComparison.OrdinalIgnoreCase);
+}
