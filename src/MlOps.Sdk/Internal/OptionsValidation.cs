@@ -32,7 +32,12 @@ internal static class OptionsValidation
     private static void Collect(object options, string path, List<string> failures, int depth)
     {
         var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        var context = new ValidationContext(options);
+        if (!Validator.TryValidateObject(options, context, results, validateAllProperties: true) && options is IValidatableObject validatable)
+        {
+            // The validator skips the rules between properties once one property fails; report every problem at once.
+            results.AddRange(validatable.Validate(context).Where(r => r != ValidationResult.Success && !results.Any(e => e.ErrorMessage == r.ErrorMessage)));
+        }
         foreach (var result in results)
         {
             var members = string.Join(", ", result.MemberNames.Select(m => $"{path}.{m}"));

@@ -108,7 +108,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             return null;
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
             throw Failure(key, "read the properties of", ex);
         }
@@ -128,7 +128,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             return null;
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
             throw Failure(key, "read", ex);
         }
@@ -180,7 +180,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             throw new ObjectNotFoundException(key, ex);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
             throw Failure(key, "open", ex);
         }
@@ -206,7 +206,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             throw new ObjectNotFoundException(key, ex);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
             throw Failure(key, "download", ex);
         }
@@ -234,9 +234,9 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             return new ObjectPage([], null);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
-            throw new ObjectStoreException(null, $"Listing '{prefix}' in {Location} failed with {ex.Status} {ex.ErrorCode}: {FirstLine(ex.Message)}", ex);
+            throw new ObjectStoreException(null, $"Listing '{prefix}' in {Location} failed: {Describe(ex)}", ex);
         }
     }
 
@@ -257,7 +257,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             throw new PreconditionFailedException(key, WriteCondition.IfMatch(etag), ex);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
             throw Failure(key, "delete", ex);
         }
@@ -281,7 +281,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
             {
                 throw new PreconditionFailedException(key, condition, ex);
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (ex is RequestFailedException or AggregateException)
             {
                 throw Failure(key, "write", ex);
             }
@@ -304,7 +304,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             _logger.ContainerCreationSkipped(Location, ex.Status);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
         {
             throw Failure(key, "create the container for", ex);
         }
@@ -329,8 +329,17 @@ public sealed class AzureBlobObjectStore : ObjectStore
     private static bool IsNotFound(RequestFailedException ex)
         => ex.Status == 404 && (ex.ErrorCode == BlobErrorCode.BlobNotFound || ex.ErrorCode == BlobErrorCode.ContainerNotFound || ex.ErrorCode is null);
 
-    private ObjectStoreException Failure(string key, string operation, RequestFailedException ex)
-        => new(key, $"Azure Blob Storage failed to {operation} '{key}' in {Location}: {ex.Status} {ex.ErrorCode}: {FirstLine(ex.Message)}", ex);
+    private ObjectStoreException Failure(string key, string operation, Exception ex)
+        => new(key, $"Azure Blob Storage failed to {operation} '{key}' in {Location}: {Describe(ex)}", ex);
+
+    /// <summary>The status, error code and first line of a failure; Azure.Core reports exhausted transport retries as an <see cref="AggregateException"/>.</summary>
+    private static string Describe(Exception ex) => ex switch
+    {
+        RequestFailedException { Status: 0 } failed => $"the service could not be reached: {FirstLine(failed.Message)}",
+        RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}: {FirstLine(failed.Message)}",
+        AggregateException aggregate => $"the service could not be reached after {aggregate.InnerExceptions.Count} attempts: {FirstLine(aggregate.InnerExceptions[^1].Message)}",
+        _ => FirstLine(ex.Message),
+    };
 
     private static string FirstLine(string message)
     {

@@ -21,7 +21,7 @@ public sealed class ContentCacheOptions
 
     /// <summary>Gets or sets the size the cache is kept under; the least recently used content is evicted first.</summary>
     /// <value>Default 10 GiB; at least 1 MiB.</value>
-    [Range(1024L * 1024, long.MaxValue)]
+    [Range(1024L * 1024, long.MaxValue, ErrorMessage = "The cache size limit must be at least 1 MiB (1048576 bytes).")]
     public long MaxSizeBytes { get; set; } = DefaultMaxSizeBytes;
 
     internal string ResolvePath()

@@ -48,23 +48,21 @@ public readonly struct ContentHash : IEquatable<ContentHash>, ISpanFormattable, 
 
     /// <summary>Parses the 64-hex-digit text form (either case).</summary>
     /// <param name="s">The text.</param>
-    /// <param name="provider">Ignored.</param>
     /// <returns>The hash.</returns>
     /// <exception cref="FormatException"><paramref name="s"/> is not 64 hexadecimal digits.</exception>
-    public static ContentHash Parse(string s, IFormatProvider? provider = null)
+    public static ContentHash Parse(string s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return TryParse(s, provider, out var hash)
+        return TryParse(s, out var hash)
             ? hash
             : throw new FormatException($"'{(s.Length > 80 ? s[..80] + "..." : s)}' is not a SHA-256 content hash: expected {HexLength} hexadecimal digits.");
     }
 
     /// <summary>Tries to parse the 64-hex-digit text form (either case).</summary>
     /// <param name="s">The text.</param>
-    /// <param name="provider">Ignored.</param>
     /// <param name="result">The hash, when the text is one.</param>
     /// <returns><see langword="true"/> when <paramref name="s"/> is 64 hexadecimal digits.</returns>
-    public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out ContentHash result)
+    public static bool TryParse([NotNullWhen(true)] string? s, out ContentHash result)
     {
         result = default;
         if (s is null || s.Length != HexLength)
@@ -81,6 +79,12 @@ public readonly struct ContentHash : IEquatable<ContentHash>, ISpanFormattable, 
         result = new ContentHash(digest);
         return true;
     }
+
+    /// <inheritdoc />
+    static ContentHash IParsable<ContentHash>.Parse(string s, IFormatProvider? provider) => Parse(s);
+
+    /// <inheritdoc />
+    static bool IParsable<ContentHash>.TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out ContentHash result) => TryParse(s, out result);
 
     /// <summary>Writes the 32 digest bytes.</summary>
     /// <param name="destination">At least 32 bytes.</param>

@@ -168,6 +168,7 @@ public sealed class FileSystemObjectStore : ObjectStore
     protected override async Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken)
     {
         var temporary = NewTemporaryPath();
+        var sourceFailed = false;
         try
         {
             long length = 0;
@@ -177,9 +178,25 @@ public sealed class FileSystemObjectStore : ObjectStore
                 var buffer = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
                 try
                 {
-                    int read;
-                    while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    while (true)
                     {
+                        int read;
+                        try
+                        {
+                            read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            // The caller's stream failed, not the store: its exception is the caller's to see.
+                            sourceFailed = true;
+                            throw;
+                        }
+
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
                         await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                         length += read;
                     }
@@ -198,7 +215,7 @@ public sealed class FileSystemObjectStore : ObjectStore
 
             return await CommitAsync(key, temporary, length, condition, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (!sourceFailed && ex is IOException or UnauthorizedAccessException)
         {
             throw Failure(key, "upload", ex);
         }
@@ -507,26 +524,21 @@ public sealed class FileSystemObjectStore : ObjectStore
     /// </summary>
     private static long MeasureTimestampGranularity(string folder)
     {
-        var probe = Path.Combine(folder, $"granularity-{Guid.NewGuid():N}.tmp");
-        try
+        // Not named *.tmp, and probed through its open handle: its deliberately old time stamp must not make the sweep of
+        // a store opening at the same moment in another process delete it, and if anything else does, the handle still works.
+        var probe = Path.Combine(folder, $"granularity-{Guid.NewGuid():N}.probe");
+        using var handle = File.OpenHandle(probe, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.DeleteOnClose);
+        var baseTicks = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        foreach (var granularity in (long[])[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 20_000_000])
         {
-            File.WriteAllBytes(probe, []);
-            var baseTicks = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-            foreach (var granularity in (long[])[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 20_000_000])
+            var wanted = baseTicks + (granularity * 7);
+            File.SetLastWriteTimeUtc(handle, new DateTime(wanted, DateTimeKind.Utc));
+            if (File.GetLastWriteTimeUtc(handle).Ticks == wanted)
             {
-                var wanted = baseTicks + (granularity * 7);
-                File.SetLastWriteTimeUtc(probe, new DateTime(wanted, DateTimeKind.Utc));
-                if (File.GetLastWriteTimeUtc(probe).Ticks == wanted)
-                {
-                    return granularity;
-                }
+                return granularity;
             }
+        }
 
-            return 20_000_000;
-        }
-        finally
-        {
-            TryDelete(probe);
-        }
+        return 20_000_000;
     }
 }

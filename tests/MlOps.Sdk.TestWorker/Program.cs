@@ -1,0 +1,138 @@
+// The worker process of the multi-process tests. Usage:
+//   worker <command> --store FileSystem|AzureBlob --target <folder | connection-string|container> [options]
+// Commands print one line per event on stdout; the test that started the worker parses them.
+using System.Globalization;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Testing;
+
+var command = args.Length > 0 ? args[0] : "help";
+var options = ParseOptions(args.Skip(1).ToArray());
+string Option(string name) => options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"Missing --{name}.");
+int IntOption(string name) => int.Parse(Option(name), CultureInfo.InvariantCulture);
+
+try
+{
+    var store = TestStores.Open(Enum.Parse<StoreKind>(Option("store")), Option("target"));
+    switch (command)
+    {
+        case "open-loop":
+            // Opens the same store over and over, as many short-lived processes sharing one folder do.
+            await WaitForGoAsync(Option("go"));
+            for (var i = 0; i < IntOption("count"); i++)
+            {
+                _ = TestStores.Open(Enum.Parse<StoreKind>(Option("store")), Option("target"));
+            }
+
+            Console.WriteLine("OPENED");
+            break;
+
+        case "create-race":
+            await WaitForGoAsync(Option("go"));
+            for (var i = 0; i < IntOption("keys"); i++)
+            {
+                try
+                {
+                    await store.WriteAsync($"{Option("prefix")}/{i}", BinaryData.FromString(Option("id")), WriteCondition.IfNotExists);
+                    Console.WriteLine($"WON {i}");
+                }
+                catch (PreconditionFailedException)
+                {
+                    // Another worker created it first.
+                }
+            }
+
+            break;
+
+        case "increment":
+            await WaitForGoAsync(Option("go"));
+            var attempts = 0;
+            for (var i = 0; i < IntOption("count"); i++)
+            {
+                while (true)
+                {
+                    attempts++;
+                    var current = await store.ReadAsync(Option("key"));
+                    var value = current is null ? 0 : int.Parse(current.Content.ToString(), CultureInfo.InvariantCulture);
+                    var condition = current is null ? WriteCondition.IfNotExists : WriteCondition.IfMatch(current.ETag);
+                    try
+                    {
+                        await store.WriteAsync(Option("key"), BinaryData.FromString((value + 1).ToString(CultureInfo.InvariantCulture)), condition);
+                        break;
+                    }
+                    catch (PreconditionFailedException)
+                    {
+                        // Lost the race: re-read and try again.
+                    }
+                }
+            }
+
+            Console.WriteLine($"ATTEMPTS {attempts}");
+            break;
+
+        case "write-loop":
+            // Writes self-checking objects (the seed is in the key) until it is killed.
+            var size = IntOption("size");
+            for (var i = 0; ; i++)
+            {
+                var seed = (ulong)(i + 1);
+                await store.UploadAsync($"{Option("prefix")}/{seed}", new TestContentStream(size, seed));
+                Console.WriteLine($"WROTE {seed}");
+            }
+
+        case "cache-read":
+            var content = new ContentStore(store, new ContentCacheOptions { Enabled = true, Path = Option("cache"), MaxSizeBytes = long.Parse(Option("cache-max"), CultureInfo.InvariantCulture) });
+            var hashes = File.ReadAllLines(Option("hashes")).Select(h => ContentHash.Parse(h)).ToArray();
+            var random = new Random(IntOption("seed"));
+            await WaitForGoAsync(Option("go"));
+            var reads = 0;
+            for (var round = 0; round < IntOption("rounds"); round++)
+            {
+                foreach (var hash in hashes.OrderBy(_ => random.Next()))
+                {
+                    await using var stream = await content.OpenReadAsync(hash);
+                    await stream.CopyToAsync(Stream.Null); // the stream verifies the hash at its end
+                    reads++;
+                }
+            }
+
+            Console.WriteLine($"READ {reads}");
+            break;
+
+        default:
+            Console.Error.WriteLine("Commands: open-loop, create-race, increment, write-loop, cache-read.");
+            return 2;
+    }
+
+    return 0;
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine(ex);
+    return 1;
+}
+
+static async Task WaitForGoAsync(string path)
+{
+    Console.WriteLine("READY");
+    var deadline = DateTime.UtcNow.AddMinutes(2);
+    while (!File.Exists(path))
+    {
+        if (DateTime.UtcNow > deadline)
+        {
+            throw new TimeoutException($"No start signal at '{path}'.");
+        }
+
+        await Task.Delay(1);
+    }
+}
+
+static Dictionary<string, string> ParseOptions(string[] args)
+{
+    var options = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i + 1 < args.Length; i += 2)
+    {
+        options[args[i].TrimStart('-')] = args[i + 1];
+    }
+
+    return options;
+}
