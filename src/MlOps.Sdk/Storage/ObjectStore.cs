@@ -190,7 +190,7 @@ public abstract class ObjectStore
     public IAsyncEnumerable<ObjectProperties> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ObjectKey.ValidatePrefix(prefix);
-        return ListAllAsync(prefix, cancellationToken);
+        return ListCoreAsync(prefix, cancellationToken);
     }
 
     /// <summary>Deletes an object, optionally only if it still has a given ETag.</summary>
@@ -286,7 +286,11 @@ public abstract class ObjectStore
     /// <returns>Whether an object was deleted.</returns>
     protected abstract Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken);
 
-    private async IAsyncEnumerable<ObjectProperties> ListAllAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Implements <see cref="ListAsync"/>; by default fetches page after page from <see cref="ListPageCoreAsync"/>.</summary>
+    /// <param name="prefix">A valid prefix, possibly empty.</param>
+    /// <param name="cancellationToken">A token to cancel the enumeration.</param>
+    /// <returns>The objects in ordinal key order.</returns>
+    protected virtual async IAsyncEnumerable<ObjectProperties> ListCoreAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? token = null;
         do

@@ -10,10 +10,19 @@ namespace MlOps.Sdk.Tests.Infrastructure;
 public static class AzuriteHost
 {
     private static readonly Lazy<Task<AzuriteServer>> Server = new(() => AzuriteServer.StartAsync());
-    private static int _testsServed;
+    private static readonly HashSet<string> Served = [];
 
     /// <summary>Gets the number of tests that used Azurite in this run.</summary>
-    public static int TestsServed => Volatile.Read(ref _testsServed);
+    public static int TestsServed
+    {
+        get
+        {
+            lock (Served)
+            {
+                return Served.Count;
+            }
+        }
+    }
 
     /// <summary>Gets whether a missing Azurite must fail the run.</summary>
     public static bool Required =>
@@ -27,7 +36,11 @@ public static class AzuriteHost
         try
         {
             var server = await Server.Value;
-            Interlocked.Increment(ref _testsServed);
+            lock (Served)
+            {
+                Served.Add(TestContext.CurrentContext.Test.FullName);
+            }
+
             return server;
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException)
@@ -42,10 +55,25 @@ public static class AzuriteHost
         }
     }
 
-    /// <summary>Stops the server if it was started.</summary>
+    /// <summary>
+    /// Stops the server if it was started, and writes the names of the tests it served to the file named by
+    /// <c>MLOPS_AZURITE_REPORT</c> (build/test.sh reports how many of them passed).
+    /// </summary>
     /// <returns>A task that completes when it has stopped.</returns>
     public static async Task StopAsync()
     {
+        if (Environment.GetEnvironmentVariable("MLOPS_AZURITE_REPORT") is { Length: > 0 } report)
+        {
+            string[] names;
+            lock (Served)
+            {
+                names = [.. Served.Order(StringComparer.Ordinal)];
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(report))!);
+            await File.WriteAllLinesAsync(report, names);
+        }
+
         if (Server.IsValueCreated && Server.Value.IsCompletedSuccessfully)
         {
             await (await Server.Value).DisposeAsync();

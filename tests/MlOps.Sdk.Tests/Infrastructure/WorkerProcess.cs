@@ -86,6 +86,28 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets workers that wait for a start signal go at the same moment: waits until each printed READY, creates the
+    /// signal file, and waits for each to succeed.
+    /// </summary>
+    /// <param name="workers">Workers started with a <c>go</c> option naming <paramref name="go"/>.</param>
+    /// <param name="go">The signal file.</param>
+    /// <param name="timeout">How long each step may take.</param>
+    /// <returns>A task that completes when every worker has succeeded.</returns>
+    public static async Task RunTogetherAsync(IReadOnlyList<WorkerProcess> workers, string go, TimeSpan timeout)
+    {
+        foreach (var worker in workers)
+        {
+            await worker.WaitForLineAsync("READY", timeout);
+        }
+
+        await File.WriteAllTextAsync(go, "go");
+        foreach (var worker in workers)
+        {
+            await worker.WaitForSuccessAsync(timeout);
+        }
+    }
+
     /// <summary>Waits until the worker printed a line starting with <paramref name="prefix"/>.</summary>
     /// <param name="prefix">The start of the line.</param>
     /// <param name="timeout">How long to wait.</param>

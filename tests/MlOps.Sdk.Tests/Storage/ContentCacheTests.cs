@@ -116,15 +116,9 @@ public sealed class ContentCacheTests
             "cache-read", StoreKind.AzureBlob, _test.Target!, ("cache", _cache), ("cache-max", Limit), ("hashes", list), ("rounds", 3), ("seed", i), ("go", go))).ToList();
         try
         {
+            await WorkerProcess.RunTogetherAsync(workers, go, TimeSpan.FromMinutes(3));
             foreach (var worker in workers)
             {
-                await worker.WaitForLineAsync("READY", TimeSpan.FromMinutes(2));
-            }
-
-            await File.WriteAllTextAsync(go, "go");
-            foreach (var worker in workers)
-            {
-                await worker.WaitForSuccessAsync(TimeSpan.FromMinutes(3));
                 Assert.That(worker.Lines, Does.Contain($"READ {hashes.Count * 3}"));
             }
 

@@ -110,16 +110,7 @@ public sealed class FileSystemObjectStoreTests
         var workers = Enumerable.Range(0, 4).Select(_ => Infrastructure.WorkerProcess.Start("open-loop", StoreKind.FileSystem, _root, ("count", 400), ("go", go))).ToList();
         try
         {
-            foreach (var worker in workers)
-            {
-                await worker.WaitForLineAsync("READY", TimeSpan.FromMinutes(1));
-            }
-
-            await File.WriteAllTextAsync(go, "go");
-            foreach (var worker in workers)
-            {
-                await worker.WaitForSuccessAsync(TimeSpan.FromMinutes(2));
-            }
+            await Infrastructure.WorkerProcess.RunTogetherAsync(workers, go, TimeSpan.FromMinutes(2));
 
             Assert.That(Directory.EnumerateFiles(Path.Combine(_root, ".tmp")), Is.Empty, "no probe or temporary file left behind");
         }

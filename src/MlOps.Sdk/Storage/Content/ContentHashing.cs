@@ -58,30 +58,6 @@ internal static class ContentHashing
         return (Finish(hash), offset);
     }
 
-    /// <summary>Copies a stream into another, hashing what passes.</summary>
-    public static async Task<(ContentHash Hash, long Length)> CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
-        long length = 0;
-        try
-        {
-            int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, StreamCopy.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                length += read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return (Finish(hash), length);
-    }
-
     public static ContentHash Finish(IncrementalHash hash)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
