@@ -68,6 +68,19 @@ public sealed class MlOpsClientTests
     }
 
     [Test]
+    public void Constructor_ContainerUriWithoutSasOrCredential_FailsNamingTheWayOut()
+    {
+        // Regression: it silently connected anonymously, which fails later with a confusing 403 or 404.
+        var options = new MlOpsOptions();
+        options.Store.Provider = ObjectStoreProvider.AzureBlob;
+        options.Store.ContainerUri = new Uri("https://acme.blob.core.windows.net/mlops");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => _ = new MlOpsClient(options));
+
+        Assert.That(ex!.Message, Does.Contain("TokenCredential").And.Contain("SAS"));
+    }
+
+    [Test]
     public void Constructor_Null_Throws()
     {
         Assert.Throws<ArgumentNullException>(() => _ = new MlOpsClient((MlOpsOptions)null!));

@@ -100,15 +100,36 @@ public abstract class ObjectStore
     /// <exception cref="PreconditionFailedException"><paramref name="condition"/> did not hold; nothing was written.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public Task<ObjectProperties> UploadAsync(string key, Stream content, WriteCondition condition = default, CancellationToken cancellationToken = default)
+        => UploadAsync(key, content, new UploadOptions { Condition = condition }, cancellationToken);
+
+    /// <summary>Uploads an object from a stream, without buffering it whole in memory, optionally checking what is sent against a SHA-256.</summary>
+    /// <param name="key">The object's key.</param>
+    /// <param name="content">The content, read from its current position to its end. The stream is not disposed.</param>
+    /// <param name="options">The condition, and the SHA-256 the content must have.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The properties of the version written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not a valid key, or <paramref name="content"/> cannot be read.</exception>
+    /// <exception cref="PreconditionFailedException">The condition did not hold; nothing was written.</exception>
+    /// <exception cref="ContentChangedException">The content did not have the expected SHA-256; nothing was written.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public async Task<ObjectProperties> UploadAsync(string key, Stream content, UploadOptions options, CancellationToken cancellationToken = default)
     {
         ObjectKey.Validate(key);
         Guard.NotNull(content);
+        Guard.NotNull(options);
         if (!content.CanRead)
         {
             throw new ArgumentException("The content stream cannot be read.", nameof(content));
         }
 
-        return UploadCoreAsync(key, content, condition, cancellationToken);
+        if (options.ExpectedSha256 is not { } expected)
+        {
+            return await UploadCoreAsync(key, content, options.Condition, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The check fails at the stream's last byte, before any provider commits.
+        using var verifying = new VerifyingStream(content, expected, "the stream", leaveOpen: true);
+        return await ChangedContentTranslatedAsync(key, "the stream", () => UploadCoreAsync(key, verifying, options.Condition, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Uploads a local file under a condition, without buffering it in memory.</summary>
@@ -122,15 +143,31 @@ public abstract class ObjectStore
     /// <exception cref="PreconditionFailedException"><paramref name="condition"/> did not hold; nothing was written.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public Task<ObjectProperties> UploadFileAsync(string key, string path, WriteCondition condition = default, CancellationToken cancellationToken = default)
+        => UploadFileAsync(key, path, new UploadOptions { Condition = condition }, cancellationToken);
+
+    /// <summary>Uploads a local file, without buffering it in memory, optionally checking what is stored against a SHA-256.</summary>
+    /// <param name="key">The object's key.</param>
+    /// <param name="path">The file to upload.</param>
+    /// <param name="options">The condition, and the SHA-256 the file must have.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The properties of the version written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not a valid key or <paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="path"/> does not exist.</exception>
+    /// <exception cref="PreconditionFailedException">The condition did not hold; nothing was written.</exception>
+    /// <exception cref="ContentChangedException">The file did not have the expected SHA-256 (it changed since it was hashed); nothing was written.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public Task<ObjectProperties> UploadFileAsync(string key, string path, UploadOptions options, CancellationToken cancellationToken = default)
     {
         ObjectKey.Validate(key);
         Guard.NotNullOrWhiteSpace(path);
+        Guard.NotNull(options);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"The file '{path}' to upload to '{key}' does not exist.", path);
         }
 
-        return UploadFileCoreAsync(key, Path.GetFullPath(path), condition, cancellationToken);
+        var full = Path.GetFullPath(path);
+        return ChangedContentTranslatedAsync(key, $"the file '{full}'", () => UploadFileCoreAsync(key, full, options.Condition, options.ExpectedSha256, cancellationToken));
     }
 
     /// <summary>Opens an object for streamed reading. The stream reads the version that was current when it was opened.</summary>
@@ -204,9 +241,9 @@ public abstract class ObjectStore
     public Task<bool> DeleteAsync(string key, ETag? ifMatch = null, CancellationToken cancellationToken = default)
     {
         ObjectKey.Validate(key);
-        if (ifMatch is { } etag)
+        if (ifMatch is { } etag && (etag == default || etag == ETag.All))
         {
-            _ = WriteCondition.IfMatch(etag);
+            throw new ArgumentException($"A conditional delete needs the ETag of a specific object version, not '{etag}'.", nameof(ifMatch));
         }
 
         return DeleteCoreAsync(key, ifMatch, cancellationToken);
@@ -235,7 +272,7 @@ public abstract class ObjectStore
     /// <returns>The properties of the version written.</returns>
     protected abstract Task<ObjectProperties> WriteCoreAsync(string key, BinaryData content, WriteCondition condition, CancellationToken cancellationToken);
 
-    /// <summary>Implements <see cref="UploadAsync"/>; the arguments are valid.</summary>
+    /// <summary>Implements <see cref="UploadAsync(string, Stream, UploadOptions, CancellationToken)"/>; the arguments are valid. The content may be wrapped in a check of the expected SHA-256 that throws at its last byte.</summary>
     /// <param name="key">The object's key.</param>
     /// <param name="content">A readable stream.</param>
     /// <param name="condition">The condition.</param>
@@ -243,18 +280,31 @@ public abstract class ObjectStore
     /// <returns>The properties of the version written.</returns>
     protected abstract Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken);
 
-    /// <summary>Implements <see cref="UploadFileAsync"/>; by default opens the file and calls <see cref="UploadCoreAsync"/>.</summary>
+    /// <summary>
+    /// Implements <see cref="UploadFileAsync(string, string, UploadOptions, CancellationToken)"/>; by default streams the
+    /// file to <see cref="UploadCoreAsync"/>, through a check of <paramref name="expectedSha256"/> when it is given.
+    /// </summary>
     /// <param name="key">The object's key.</param>
     /// <param name="path">The full path of an existing file.</param>
     /// <param name="condition">The condition.</param>
+    /// <param name="expectedSha256">
+    /// The SHA-256 the stored bytes must have, or <see langword="null"/>. An override that checks it itself throws
+    /// <see cref="ContentIntegrityException"/> (or <see cref="ContentChangedException"/>) before committing.
+    /// </param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The properties of the version written.</returns>
-    protected virtual async Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, CancellationToken cancellationToken)
+    protected virtual async Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, ContentHash? expectedSha256, CancellationToken cancellationToken)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
-            return await UploadCoreAsync(key, file, condition, cancellationToken).ConfigureAwait(false);
+            if (expectedSha256 is not { } expected)
+            {
+                return await UploadCoreAsync(key, file, condition, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var verifying = new VerifyingStream(file, expected, path, leaveOpen: true);
+            return await UploadCoreAsync(key, verifying, condition, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -285,6 +335,35 @@ public abstract class ObjectStore
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>Whether an object was deleted.</returns>
     protected abstract Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken);
+
+    /// <summary>Reports a failed SHA-256 check of an upload, however the provider wrapped it, as <see cref="ContentChangedException"/>.</summary>
+    private static async Task<ObjectProperties> ChangedContentTranslatedAsync(string key, string source, Func<Task<ObjectProperties>> upload)
+    {
+        try
+        {
+            return await upload().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ContentChangedException && FindIntegrityFailure(ex) is { } failed)
+        {
+            throw new ContentChangedException($"{source} (uploading to '{key}')", failed.Expected, failed.Actual);
+        }
+    }
+
+    private static ContentIntegrityException? FindIntegrityFailure(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            switch (ex)
+            {
+                case ContentIntegrityException integrity:
+                    return integrity;
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(FindIntegrityFailure).FirstOrDefault(e => e is not null);
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Implements <see cref="ListAsync"/>; by default fetches page after page from <see cref="ListPageCoreAsync"/>.</summary>
     /// <param name="prefix">A valid prefix, possibly empty.</param>

@@ -15,8 +15,13 @@ internal static class ObjectStoreFactory
                 => new AzureBlobObjectStore(options.ConnectionString, options.ContainerName, options.AzureBlob, loggerFactory),
             ObjectStoreProvider.AzureBlob when options.ContainerUri is { } uri && credential is not null && !HasSasToken(uri)
                 => new AzureBlobObjectStore(uri, credential, options.AzureBlob, loggerFactory),
-            ObjectStoreProvider.AzureBlob when options.ContainerUri is { } uri
+            ObjectStoreProvider.AzureBlob when options.ContainerUri is { } uri && HasSasToken(uri)
                 => new AzureBlobObjectStore(uri, options.AzureBlob, loggerFactory),
+            ObjectStoreProvider.AzureBlob when options.ContainerUri is { } uri
+                => throw new InvalidOperationException(
+                    $"MlOps:Store:ContainerUri '{uri}' carries no SAS token and no Azure.Core.TokenCredential is available. Register one " +
+                    "in dependency injection (for example DefaultAzureCredential), add a SAS token to the URI, or create an " +
+                    "AzureBlobObjectStore with a credential and pass it to the MlOpsClient constructor."),
             _ => throw new ArgumentException($"The store options do not describe a store (provider '{options.Provider}').", nameof(options)),
         };
 

@@ -37,4 +37,10 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Evicted {Count} files ({Bytes} bytes) from the content cache at {Root}")]
     public static partial void CacheEvicted(this ILogger logger, int count, long bytes, string root);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "The content cache at {Root} cannot be used; reading from the store directly")]
+    public static partial void CacheUnavailable(this ILogger logger, string root, Exception exception);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Could not update the size ledger of the content cache at {Root}; the next addition re-measures it")]
+    public static partial void CacheLedgerFailed(this ILogger logger, string root, Exception exception);
 }

@@ -40,10 +40,10 @@ public sealed class CountingObjectStore(ObjectStore inner) : ObjectStore
         return inner.UploadAsync(key, content, condition, cancellationToken);
     }
 
-    protected override Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, CancellationToken cancellationToken)
+    protected override Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, ContentHash? expectedSha256, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _writes);
-        return inner.UploadFileAsync(key, path, condition, cancellationToken);
+        return inner.UploadFileAsync(key, path, new UploadOptions { Condition = condition, ExpectedSha256 = expectedSha256 }, cancellationToken);
     }
 
     protected override Task<Stream> OpenReadCoreAsync(string key, CancellationToken cancellationToken)

@@ -133,6 +133,82 @@ public sealed class AzureBlobObjectStoreTests
         Assert.That(ex!.Message, Does.Contain("could not be reached").And.Contain("'x'"));
     }
 
+    [Test]
+    public async Task UploadAsync_NonSeekableStreamAfterTheContainerWasDeleted_FailsAndStoresNothing()
+    {
+        // Regression: a store that had seen its container sent what was left of a non-rewindable stream after the
+        // first attempt consumed it and found the container gone, storing an empty blob and reporting success.
+        var store = new AzureBlobObjectStore(_connectionString, _container);
+        await store.WriteAsync("first.json", BinaryData.FromString("{}"));
+        await store.Container.DeleteAsync();
+        await WaitUntilDeletedAsync(store.Container);
+
+        var ex = Assert.ThrowsAsync<ObjectStoreException>(() => store.UploadAsync("model.zip", new Testing.TestContentStream(100_000, 9), WriteCondition.IfNotExists));
+
+        Assert.That(ex!.Message, Does.Contain("cannot be rewound").And.Contain("model.zip"));
+        Assert.That(await store.GetPropertiesAsync("model.zip"), Is.Null, "nothing was stored");
+        var again = await store.UploadAsync("model.zip", new Testing.TestContentStream(100_000, 9), WriteCondition.IfNotExists);
+        Assert.That(again.Size, Is.EqualTo(100_000), "the container was re-created, so a second upload succeeds");
+    }
+
+    [TestCase(409, "ContainerBeingDeleted")]
+    [TestCase(412, "LeaseLost")]
+    public async Task WriteAsync_ServiceRefusesForAnotherReason_IsAStoreFailureNotAConditionFailure(int status, string errorCode)
+    {
+        // Regression: every 409 counted as "already exists" (so a put of content reported success with nothing stored)
+        // and every 412 as a lost compare-and-swap (retried in vain).
+        var fault = new FaultInjectionTransport(m => m.Request.Method == RequestMethod.Put && m.Request.Uri.Path.EndsWith("/record.json", StringComparison.Ordinal), status, errorCode);
+        var clientOptions = new BlobClientOptions { Transport = fault };
+        var store = new AzureBlobObjectStore(_connectionString, _container, new AzureBlobObjectStoreOptions { ClientOptions = clientOptions });
+        await store.WriteAsync("other.json", BinaryData.FromString("creates the container"));
+
+        var ifNotExists = Assert.ThrowsAsync<ObjectStoreException>(() => store.WriteAsync("record.json", BinaryData.FromString("x"), WriteCondition.IfNotExists));
+        var ifMatch = Assert.ThrowsAsync<ObjectStoreException>(() => store.WriteAsync("record.json", BinaryData.FromString("x"), WriteCondition.IfMatch(new ETag("\"0x1\""))));
+
+        Assert.That(ifNotExists!.Message, Does.Contain(errorCode));
+        Assert.That(ifMatch!.Message, Does.Contain(errorCode));
+        Assert.That(fault.Injected, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task WriteAsync_ServiceReportsTheConditions_AreConditionFailures()
+    {
+        var store = new AzureBlobObjectStore(_connectionString, _container);
+        var written = await store.WriteAsync("record.json", BinaryData.FromString("v1"));
+        await store.WriteAsync("record.json", BinaryData.FromString("v2"));
+
+        var exists = Assert.ThrowsAsync<PreconditionFailedException>(() => store.WriteAsync("record.json", BinaryData.FromString("x"), WriteCondition.IfNotExists));
+        var stale = Assert.ThrowsAsync<PreconditionFailedException>(() => store.WriteAsync("record.json", BinaryData.FromString("x"), WriteCondition.IfMatch(written.ETag)));
+
+        Assert.That(((RequestFailedException)exists!.InnerException!).ErrorCode, Is.EqualTo("BlobAlreadyExists"));
+        Assert.That(((RequestFailedException)stale!.InnerException!).ErrorCode, Is.EqualTo("ConditionNotMet"));
+    }
+
+    [Test]
+    public async Task OpenReadAsync_ObjectReplacedWhileReading_ThrowsObjectStoreException()
+    {
+        // Regression: the stream handed out threw the Azure SDK's RequestFailedException, outside the store contract.
+        var store = new AzureBlobObjectStore(_connectionString, _container, new AzureBlobObjectStoreOptions { TransferChunkSize = 1 << 20 });
+        await store.UploadAsync("blob.bin", new Testing.TestContentStream(5 << 20, 1));
+        await using var stream = await store.OpenReadAsync("blob.bin");
+        var buffer = new byte[1 << 20];
+        await stream.ReadExactlyAsync(buffer);
+
+        await store.UploadAsync("blob.bin", new Testing.TestContentStream(5 << 20, 2));
+        var ex = Assert.ThrowsAsync<ObjectStoreException>(async () => await stream.CopyToAsync(Stream.Null));
+
+        Assert.That(ex!.Message, Does.Contain("replaced while it was being read"));
+        Assert.That(ex.Key, Is.EqualTo("blob.bin"));
+    }
+
+    private static async Task WaitUntilDeletedAsync(BlobContainerClient container)
+    {
+        for (var i = 0; i < 100 && (await container.ExistsAsync()).Value; i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
     private static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -69,6 +69,32 @@ public sealed class ContentCacheTests
     }
 
     [Test]
+    public async Task Reads_CacheFolderUnusable_FallBackToTheStore()
+    {
+        // Regression: a full or unwritable cache made reads fail with a raw IOException although the store was fine.
+        var content = new ContentStore(_counting, new ContentCacheOptions { Path = _cache });
+        var info = await content.PutAsync(BinaryData.FromString("flights"));
+        Directory.CreateDirectory(Path.Combine(_cache, "sha256"));
+        Directory.Delete(Path.Combine(_cache, "sha256"));
+        await File.WriteAllTextAsync(Path.Combine(_cache, "sha256"), "a file where the cache keeps its folders");
+
+        var read = await content.ReadAsync(info.Hash);
+
+        Assert.That(read.ToString(), Is.EqualTo("flights"));
+    }
+
+    [Test]
+    public void Constructor_CacheFolderCannotBeCreated_WorksWithoutACache()
+    {
+        var blocker = Path.Combine(_cache, "not-a-folder");
+        File.WriteAllText(blocker, "x");
+
+        var content = new ContentStore(_counting, new ContentCacheOptions { Path = Path.Combine(blocker, "cache") });
+
+        Assert.That(content.CachePath, Is.Null);
+    }
+
+    [Test]
     public async Task Reads_MoreThanTheLimit_EvictLeastRecentlyUsedFirst()
     {
         var content = new ContentStore(_counting, new ContentCacheOptions { Path = _cache, MaxSizeBytes = 2 * MiB });
@@ -122,9 +148,9 @@ public sealed class ContentCacheTests
                 Assert.That(worker.Lines, Does.Contain($"READ {hashes.Count * 3}"));
             }
 
-            // Each process evicts down to 90 % after its own additions; a file another process adds meanwhile may sit above that.
+            // Every addition by every process goes through the shared size ledger, so the bound holds for the machine.
             var cachedBytes = Directory.GetFiles(Path.Combine(_cache, "sha256"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-            Assert.That(cachedBytes, Is.LessThanOrEqualTo(Limit + (Processes * 512 * 1024)));
+            Assert.That(cachedBytes, Is.LessThanOrEqualTo(Limit));
             Assert.That(Directory.GetFiles(Path.Combine(_cache, "tmp")), Is.Empty, "no partial downloads left behind");
         }
         finally

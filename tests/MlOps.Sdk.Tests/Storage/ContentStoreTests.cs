@@ -147,6 +147,15 @@ public sealed class ContentStoreTests(StoreKind kind)
         Assert.That(read.Message, Does.Contain(info.Hash.ToString()));
         Assert.That(download, Is.Not.Null);
         Assert.That(stream, Is.Not.Null);
+
+        // Regression: a caller reading exactly Length bytes never reached the end-of-stream read that checked the hash.
+        // (A cached store verifies while it fills the cache, so there the open itself fails.)
+        Assert.ThrowsAsync<ContentIntegrityException>(async () =>
+        {
+            await using var exact = await _content.OpenReadAsync(info.Hash);
+            exact.ReadExactly(new byte[exact.Length]);
+        });
+
         Assert.That(await File.ReadAllTextAsync(target), Is.EqualTo("the previous model"), "the target file was not replaced");
         Assert.That(Directory.GetFiles(_scratch, "*.partial"), Is.Empty);
     }
@@ -165,8 +174,63 @@ public sealed class ContentStoreTests(StoreKind kind)
     }
 
     [Test]
+    public async Task PutAsync_ContentChangesBetweenHashAndUpload_ThrowsAndStoresNothing()
+    {
+        // Regression: the put hashed the content, then uploaded whatever it read the second time, so bytes that changed
+        // in between were stored under the first hash for good.
+        var changing = new ChangingStream("the training data, first version"u8.ToArray(), "the training data, edited meanwhile"u8.ToArray());
+
+        var ex = Assert.ThrowsAsync<ContentChangedException>(() => _content.PutAsync(changing));
+
+        Assert.That(ex!.First, Is.EqualTo(ContentHash.Compute("the training data, first version"u8)));
+        Assert.That(ex.Second, Is.EqualTo(ContentHash.Compute("the training data, edited meanwhile"u8)));
+        Assert.That(await _test.Store.ListAsync("cas/").ToListAsync(), Is.Empty, "nothing was stored");
+    }
+
+    [Test]
     public void PutFileAsync_MissingFile_ThrowsFileNotFound()
         => Assert.ThrowsAsync<FileNotFoundException>(() => _content.PutFileAsync(Path.Combine(_scratch, "nope.csv")));
+
+    /// <summary>A seekable stream whose content is different the second time it is read from the start, like a file being written.</summary>
+    private sealed class ChangingStream(byte[] first, byte[] second) : Stream
+    {
+        private int _passes;
+        private MemoryStream _current = new(first);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => _current.Length;
+
+        public override long Position
+        {
+            get => _current.Position;
+            set
+            {
+                if (value == 0 && ++_passes == 1)
+                {
+                    _current = new MemoryStream(second);
+                }
+
+                _current.Position = value;
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _current.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin == SeekOrigin.Begin ? offset : _current.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     /// <summary>A stream that hides its ability to seek, like a network response.</summary>
     private sealed class NonSeekableStream(Stream inner) : Stream

@@ -196,6 +196,133 @@ public sealed class FileSystemObjectStoreTests
         Assert.That(Directory.EnumerateFiles(Path.Combine(_root, ".tmp")), Is.Empty);
     }
 
+    [Test]
+    public async Task WriteAsync_DeleteAndRecreateWithinOneClockTick_NeverReusesAnETag()
+    {
+        // Regression: ETags are time stamp + size; after a delete the "strictly later" rule started again from the clock,
+        // so a re-created record of the same size could get the ETag of a version read before the delete, and a stale
+        // compare-and-swap succeeded. The clock here never moves, the worst case (a coarse file system, a fast writer).
+        var clock = new FrozenClock(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var store = new FileSystemObjectStore(_root, timeProvider: clock);
+        await store.WriteAsync("alias.json", BinaryData.FromString("v1"));
+        var read = await store.WriteAsync("alias.json", BinaryData.FromString("v2"));
+
+        await store.DeleteAsync("alias.json");
+        var recreated = await store.WriteAsync("alias.json", BinaryData.FromString("v3"));
+
+        Assert.That(recreated.ETag, Is.Not.EqualTo(read.ETag));
+        Assert.ThrowsAsync<PreconditionFailedException>(() => store.WriteAsync("alias.json", BinaryData.FromString("lost update"), WriteCondition.IfMatch(read.ETag)));
+        var reopened = new FileSystemObjectStore(_root, timeProvider: clock);
+        await reopened.DeleteAsync("alias.json");
+        var fromAnotherInstance = await reopened.WriteAsync("alias.json", BinaryData.FromString("v4"));
+        Assert.That(new[] { read.ETag, recreated.ETag }, Has.No.Member(fromAnotherInstance.ETag), "the record of issued time stamps is shared through the lock file");
+    }
+
+    [Test]
+    public async Task DeleteAsync_LastKeyOfAFolder_RemovesTheEmptyFoldersSoTheNameIsFreeAgain()
+    {
+        // Regression: deleting a/b left the folder a/, and writing the key a then failed as a key/folder conflict.
+        var store = new FileSystemObjectStore(_root);
+        await store.WriteAsync("a/b/c.json", BinaryData.FromString("x"));
+        await store.WriteAsync("a/keep.json", BinaryData.FromString("x"));
+
+        await store.DeleteAsync("a/b/c.json");
+
+        Assert.That(Directory.Exists(Path.Combine(_root, "a", "b")), Is.False);
+        Assert.That(Directory.Exists(Path.Combine(_root, "a")), Is.True, "a folder with keys left stays");
+        await store.WriteAsync("a/b", BinaryData.FromString("now an object"));
+        Directory.CreateDirectory(Path.Combine(_root, "x", "empty"));
+        await store.WriteAsync("x/empty", BinaryData.FromString("an empty folder is no obstacle"));
+        Assert.That((await store.ReadAsync("x/empty"))!.Content.ToString(), Does.StartWith("an empty folder"));
+    }
+
+    [Test]
+    public async Task UploadFileAsync_OldSourceFileWaitingForTheLock_IsNotSweptByAStoreOpeningMeanwhile()
+    {
+        // Regression: the copy in .tmp/ kept the source's old time stamp, so a store opened meanwhile (another process)
+        // took it for abandoned and deleted it, and the upload failed.
+        var source = Path.Combine(_root, "..", $"old-{Guid.NewGuid():N}.csv");
+        await File.WriteAllLinesAsync(source, ["date,delay", "2001/01/01,3"]);
+        File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddDays(-30));
+        var store = new FileSystemObjectStore(_root);
+        var other = new StripedFileLock(Path.Combine(_root, ".locks"));
+        try
+        {
+            Task<ObjectProperties> upload;
+            using (await other.AcquireAsync("datasets/old.csv", TimeSpan.FromSeconds(5), CancellationToken.None))
+            {
+                upload = store.UploadFileAsync("datasets/old.csv", source);
+                await Task.Delay(200); // the copy is in .tmp/, waiting for the lock
+                _ = new FileSystemObjectStore(_root); // sweeps abandoned temporary files
+            }
+
+            Assert.That((await upload).Size, Is.EqualTo(new FileInfo(source).Length));
+        }
+        finally
+        {
+            File.Delete(source);
+        }
+    }
+
+    [Test]
+    public async Task DownloadToAsync_DestinationFails_ReportsTheDestinationsErrorNotAStoreFailure()
+    {
+        var store = new FileSystemObjectStore(_root);
+        await store.UploadAsync("blob.bin", new TestContentStream(3 << 20, 1));
+
+        Assert.ThrowsAsync<IOException>(() => store.DownloadToAsync("blob.bin", new FailingWriteStream()));
+    }
+
+    [Test]
+    public async Task Locks_KeysDifferingOnlyInCase_ShareALock()
+    {
+        // On a case-insensitive file system (Windows, macOS) they are one file, so they must be one lock.
+        var locks = new StripedFileLock(Path.Combine(_root, ".locks"));
+        using (await locks.AcquireAsync("models/Churn/versions/1.json", TimeSpan.FromSeconds(1), CancellationToken.None))
+        {
+            Assert.ThrowsAsync<ObjectStoreException>(async () =>
+            {
+                using var second = await locks.AcquireAsync("models/churn/versions/1.json", TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            });
+        }
+    }
+
+    /// <summary>A clock that never moves.</summary>
+    private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    /// <summary>A destination that fails like a full disk.</summary>
+    private sealed class FailingWriteStream : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => 0;
+
+        public override long Position
+        {
+            get => 0;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new IOException("No space left on device.");
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
     /// <summary>Yields some bytes, then fails like a broken network stream.</summary>
     private sealed class FailingStream(int failAfter) : Stream
     {

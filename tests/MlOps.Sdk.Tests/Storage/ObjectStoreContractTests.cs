@@ -197,6 +197,16 @@ public sealed class ObjectStoreContractTests(StoreKind kind)
     }
 
     [Test]
+    public void DeleteAsync_EmptyOrWildcardETag_ThrowsNamingTheParameter()
+    {
+        var empty = Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteAsync("x", default(ETag)));
+        var all = Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteAsync("x", ETag.All));
+
+        Assert.That(empty!.ParamName, Is.EqualTo("ifMatch"));
+        Assert.That(all!.ParamName, Is.EqualTo("ifMatch"));
+    }
+
+    [Test]
     public async Task DeleteAsync_CurrentETag_Deletes()
     {
         var current = await Store.WriteAsync("lease.json", BinaryData.FromString("1"));
@@ -406,6 +416,33 @@ public sealed class ObjectStoreContractTests(StoreKind kind)
 
             Assert.That(uploaded.Size, Is.EqualTo(5_000_000));
             Assert.That(sink.Sha256Hex(), Is.EqualTo(TestContentStream.Sha256Hex(5_000_000, 3)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task Uploads_ExpectedSha256_StoreOnlyContentThatHasIt()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            TestContentStream.WriteFile(path, 3_000_000, seed: 8);
+            var right = ContentHash.Parse(TestContentStream.Sha256Hex(3_000_000, 8));
+            var wrong = ContentHash.Compute("something else"u8);
+
+            var fromStream = Assert.ThrowsAsync<ContentChangedException>(() => Store.UploadAsync("s.bin", new TestContentStream(3_000_000, 8), new UploadOptions { ExpectedSha256 = wrong }));
+            var fromFile = Assert.ThrowsAsync<ContentChangedException>(() => Store.UploadFileAsync("f.bin", path, new UploadOptions { ExpectedSha256 = wrong }));
+            var stored = await Store.UploadFileAsync("ok.bin", path, new UploadOptions { Condition = WriteCondition.IfNotExists, ExpectedSha256 = right });
+
+            Assert.That(fromStream!.First, Is.EqualTo(wrong));
+            Assert.That(fromStream.Second, Is.EqualTo(right));
+            Assert.That(fromFile!.Second, Is.EqualTo(right));
+            Assert.That(fromFile.Message, Does.Contain(path));
+            Assert.That(stored.Size, Is.EqualTo(3_000_000));
+            Assert.That(await Store.ListAsync(string.Empty).Select(p => p.Key).ToListAsync(), Is.EqualTo(new[] { "ok.bin" }), "nothing else was stored");
         }
         finally
         {

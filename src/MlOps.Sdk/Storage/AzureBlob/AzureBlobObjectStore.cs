@@ -136,12 +136,17 @@ public sealed class AzureBlobObjectStore : ObjectStore
 
     /// <inheritdoc />
     protected override Task<ObjectProperties> WriteCoreAsync(string key, BinaryData content, WriteCondition condition, CancellationToken cancellationToken)
-        => WithContainerAsync(key, condition, async () =>
-        {
-            var options = new BlobUploadOptions { Conditions = Conditions(condition), TransferOptions = _transfer };
-            var response = await Blob(key).UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
-            return new ObjectProperties(key, content.ToMemory().Length, response.Value.ETag, response.Value.LastModified);
-        });
+        => WithContainerAsync(
+            key,
+            condition,
+            canResend: true,
+            async () =>
+            {
+                var options = new BlobUploadOptions { Conditions = Conditions(condition), TransferOptions = _transfer };
+                var response = await Blob(key).UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+                return new ObjectProperties(key, content.ToMemory().Length, response.Value.ETag, response.Value.LastModified);
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     protected override async Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken)
@@ -149,23 +154,28 @@ public sealed class AzureBlobObjectStore : ObjectStore
         if (!content.CanSeek && !_containerExists && _options.CreateContainerIfNotExists)
         {
             // A stream that cannot be rewound cannot be sent again after the container is found missing.
-            await CreateContainerAsync(key).ConfigureAwait(false);
+            await CreateContainerAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
         var start = content.CanSeek ? content.Position : 0;
-        return await WithContainerAsync(key, condition, async () =>
-        {
-            var counted = content.CanSeek ? content : new CountingStream(content);
-            if (content.CanSeek)
+        return await WithContainerAsync(
+            key,
+            condition,
+            canResend: content.CanSeek,
+            async () =>
             {
-                content.Position = start;
-            }
+                var counted = content.CanSeek ? content : new CountingStream(content);
+                if (content.CanSeek)
+                {
+                    content.Position = start;
+                }
 
-            var options = new BlobUploadOptions { Conditions = Conditions(condition), TransferOptions = _transfer };
-            var response = await Blob(key).UploadAsync(counted, options, cancellationToken).ConfigureAwait(false);
-            var length = counted is CountingStream counting ? counting.BytesRead : content.Length - start;
-            return new ObjectProperties(key, length, response.Value.ETag, response.Value.LastModified);
-        }).ConfigureAwait(false);
+                var options = new BlobUploadOptions { Conditions = Conditions(condition), TransferOptions = _transfer };
+                var response = await Blob(key).UploadAsync(counted, options, cancellationToken).ConfigureAwait(false);
+                var length = counted is CountingStream counting ? counting.BytesRead : content.Length - start;
+                return new ObjectProperties(key, length, response.Value.ETag, response.Value.LastModified);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -174,7 +184,13 @@ public sealed class AzureBlobObjectStore : ObjectStore
         try
         {
             var options = new BlobOpenReadOptions(allowModifications: false) { BufferSize = _options.TransferChunkSize };
-            return await Blob(key).OpenReadAsync(options, cancellationToken).ConfigureAwait(false);
+            var stream = await Blob(key).OpenReadAsync(options, cancellationToken).ConfigureAwait(false);
+            return new TranslatingReadStream(stream, ex => ex switch
+            {
+                RequestFailedException { ErrorCode: "ConditionNotMet" } changed => new ObjectStoreException(key, $"The object '{key}' in {Location} was replaced while it was being read; open it again.", changed),
+                RequestFailedException or AggregateException => Failure(key, "read", ex),
+                _ => null,
+            });
         }
         catch (RequestFailedException ex) when (IsNotFound(ex))
         {
@@ -190,25 +206,37 @@ public sealed class AzureBlobObjectStore : ObjectStore
     protected override async Task<ObjectProperties> DownloadToCoreAsync(string key, Stream destination, CancellationToken cancellationToken)
     {
         var blob = Blob(key);
-        try
+        var counted = new CountingWriteStream(destination);
+        for (var attempt = 1; ; attempt++)
         {
-            // Pin the version: every parallel range must come from the same one.
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            var options = new BlobDownloadToOptions
+            try
             {
-                TransferOptions = _transfer,
-                Conditions = new BlobRequestConditions { IfMatch = properties.Value.ETag },
-            };
-            await blob.DownloadToAsync(destination, options, cancellationToken).ConfigureAwait(false);
-            return new ObjectProperties(key, properties.Value.ContentLength, properties.Value.ETag, properties.Value.LastModified);
-        }
-        catch (RequestFailedException ex) when (IsNotFound(ex))
-        {
-            throw new ObjectNotFoundException(key, ex);
-        }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
-        {
-            throw Failure(key, "download", ex);
+                // Pin the version: every parallel range must come from the same one.
+                var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                var options = new BlobDownloadToOptions
+                {
+                    TransferOptions = _transfer,
+                    Conditions = new BlobRequestConditions { IfMatch = properties.Value.ETag },
+                };
+                await blob.DownloadToAsync(counted, options, cancellationToken).ConfigureAwait(false);
+                return new ObjectProperties(key, properties.Value.ContentLength, properties.Value.ETag, properties.Value.LastModified);
+            }
+            catch (RequestFailedException ex) when (IsNotFound(ex))
+            {
+                throw new ObjectNotFoundException(key, ex);
+            }
+            catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ConditionNotMet && counted.BytesWritten == 0 && attempt < 3)
+            {
+                // Replaced between reading its properties and its first range: nothing was written yet, so start over.
+            }
+            catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ConditionNotMet)
+            {
+                throw new ObjectStoreException(key, $"The object '{key}' in {Location} was replaced while it was being downloaded; {counted.BytesWritten} bytes were written. Download it again.", ex);
+            }
+            catch (Exception ex) when (ex is RequestFailedException or AggregateException)
+            {
+                throw Failure(key, "download", ex);
+            }
         }
     }
 
@@ -253,7 +281,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
         {
             return false;
         }
-        catch (RequestFailedException ex) when (ifMatch is { } etag && ex.Status == 412)
+        catch (RequestFailedException ex) when (ifMatch is { } etag && ex.ErrorCode == BlobErrorCode.ConditionNotMet)
         {
             throw new PreconditionFailedException(key, WriteCondition.IfMatch(etag), ex);
         }
@@ -263,7 +291,11 @@ public sealed class AzureBlobObjectStore : ObjectStore
         }
     }
 
-    private async Task<ObjectProperties> WithContainerAsync(string key, WriteCondition condition, Func<Task<ObjectProperties>> write)
+    /// <summary>
+    /// Runs a write, creating the container and trying once more when the container is missing, if the content can be
+    /// sent again; translates failures.
+    /// </summary>
+    private async Task<ObjectProperties> WithContainerAsync(string key, WriteCondition condition, bool canResend, Func<Task<ObjectProperties>> write, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -273,9 +305,14 @@ public sealed class AzureBlobObjectStore : ObjectStore
                 _containerExists = true;
                 return written;
             }
-            catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound && attempt == 0 && _options.CreateContainerIfNotExists)
+            catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound && _options.CreateContainerIfNotExists && attempt == 0)
             {
-                await CreateContainerAsync(key).ConfigureAwait(false);
+                _containerExists = false;
+                await CreateContainerAsync(key, cancellationToken).ConfigureAwait(false);
+                if (!canResend)
+                {
+                    throw new ObjectStoreException(key, $"The container {Location} was missing (deleted after this store first saw it); it has been created, but the upload of '{key}' read from a stream that cannot be rewound, so nothing was stored. Upload it again.", ex);
+                }
             }
             catch (RequestFailedException ex) when (IsConditionFailure(ex, condition))
             {
@@ -288,11 +325,11 @@ public sealed class AzureBlobObjectStore : ObjectStore
         }
     }
 
-    private async Task CreateContainerAsync(string key)
+    private async Task CreateContainerAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
-            var created = await _container.CreateIfNotExistsAsync().ConfigureAwait(false);
+            var created = await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (created is not null)
             {
                 _logger.ContainerCreated(Location);
@@ -319,10 +356,11 @@ public sealed class AzureBlobObjectStore : ObjectStore
         _ => null,
     };
 
+    /// <summary>Only the service's answers about the condition itself; other 409/412s (leases, a container being deleted) are failures.</summary>
     private static bool IsConditionFailure(RequestFailedException ex, WriteCondition condition) => condition.Kind switch
     {
-        WriteConditionKind.IfNotExists => ex.Status is 409 or 412 && ex.ErrorCode != BlobErrorCode.ContainerNotFound,
-        WriteConditionKind.IfMatch => ex.Status is 412 || (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.BlobNotFound),
+        WriteConditionKind.IfNotExists => ex.ErrorCode == BlobErrorCode.BlobAlreadyExists || ex.ErrorCode == BlobErrorCode.ConditionNotMet,
+        WriteConditionKind.IfMatch => ex.ErrorCode == BlobErrorCode.ConditionNotMet || ex.ErrorCode == BlobErrorCode.BlobNotFound,
         _ => false,
     };
 
@@ -394,6 +432,53 @@ public sealed class AzureBlobObjectStore : ObjectStore
         }
 
         return client;
+    }
+
+    /// <summary>Counts the bytes a download wrote, to know whether it can start over.</summary>
+    private sealed class CountingWriteStream(Stream inner) : Stream
+    {
+        public long BytesWritten { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => BytesWritten;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            BytesWritten += buffer.Length;
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            BytesWritten += buffer.Length;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Counts the bytes of a non-seekable upload as the Blob client reads them.</summary>

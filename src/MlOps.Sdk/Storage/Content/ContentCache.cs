@@ -8,10 +8,18 @@ namespace MlOps.Sdk.Storage;
 /// and safe for any number of processes to share.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Files appear by an atomic rename of a complete, verified temporary file, so no process sees a partial one. A hit
 /// refreshes the file's last-write time, which is the recency eviction sorts by. Content is immutable, so two processes
 /// adding the same hash at once both succeed. A reader keeps its file handle open; on Unix an eviction by another
 /// process does not disturb it, and on Windows files are opened with delete sharing for the same effect.
+/// </para>
+/// <para>
+/// The size is kept in a ledger file (<c>size.ledger</c>) that every process updates under one cross-process lock after
+/// each addition, so the bound holds for the machine, not per process. When the ledger passes the limit, the process
+/// holding the lock measures the folder exactly and evicts the least recently used files down to 90 %. The ledger is
+/// re-measured when it is missing, damaged or ten minutes old, which repairs what a crashed process did not record.
+/// </para>
 /// </remarks>
 internal sealed class ContentCache
 {
@@ -20,9 +28,12 @@ internal sealed class ContentCache
     private readonly long _maxSizeBytes;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private static readonly TimeSpan LedgerMaxAge = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan LedgerLockTimeout = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<ContentHash, Lazy<Task>> _inflight = new();
-    private readonly Lock _evicting = new();
-    private long _estimatedBytes = -1;
+    private readonly StripedFileLock _ledgerLock;
+    private readonly string _ledger;
 
     public ContentCache(string root, long maxSizeBytes, TimeProvider timeProvider, ILogger logger)
     {
@@ -31,7 +42,9 @@ internal sealed class ContentCache
         _maxSizeBytes = maxSizeBytes;
         _timeProvider = timeProvider;
         _logger = logger;
+        _ledger = Path.Combine(root, "size.ledger");
         Directory.CreateDirectory(_temporary);
+        _ledgerLock = new StripedFileLock(Path.Combine(root, "locks"));
     }
 
     public string Root => _root;
@@ -65,15 +78,9 @@ internal sealed class ContentCache
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var lazy = _inflight.GetOrAdd(hash, h => new Lazy<Task>(() => DownloadAsync(h, download)));
-            try
-            {
-                await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _inflight.TryRemove(new KeyValuePair<ContentHash, Lazy<Task>>(hash, lazy));
-            }
+            // One download per hash in this process at a time; it removes itself when done, whoever waits or gives up.
+            var lazy = _inflight.GetOrAdd(hash, h => new Lazy<Task>(() => DownloadOnceAsync(h, download)));
+            await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
 
             // Another process may evict it between the download and this open; then fetch it again.
             if (TryOpen(hash) is { } stream)
@@ -94,6 +101,18 @@ internal sealed class ContentCache
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Left for eviction.
+        }
+    }
+
+    private async Task DownloadOnceAsync(ContentHash hash, Func<Stream, CancellationToken, Task> download)
+    {
+        try
+        {
+            await DownloadAsync(hash, download).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inflight.TryRemove(hash, out _);
         }
     }
 
@@ -120,7 +139,7 @@ internal sealed class ContentCache
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.Move(temporary, path, overwrite: true);
             Touch(path);
-            Account(hashing.BytesWritten);
+            await AccountAsync(hashing.BytesWritten).ConfigureAwait(false);
         }
         finally
         {
@@ -147,31 +166,99 @@ internal sealed class ContentCache
         }
     }
 
-    private void Account(long added)
+    /// <summary>Adds a new file's size to the machine-wide ledger, evicting when the cache passes its limit.</summary>
+    private async Task AccountAsync(long added)
     {
-        if (Interlocked.Read(ref _estimatedBytes) >= 0 && Interlocked.Add(ref _estimatedBytes, added) <= _maxSizeBytes)
+        try
         {
-            return;
+            await UpdateLedgerAsync(added).ConfigureAwait(false);
         }
-
-        lock (_evicting)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectStoreException)
         {
-            Evict();
+            // The content is in place and intact; only the bookkeeping failed. A damaged ledger is re-measured next time.
+            _logger.CacheLedgerFailed(_root, ex);
+            TryDelete(_ledger);
         }
     }
 
-    /// <summary>Deletes the least recently used files until the cache is at 90 % of its limit; re-measures the cache exactly.</summary>
-    private void Evict()
+    private async Task UpdateLedgerAsync(long added)
+    {
+        using (await _ledgerLock.AcquireAsync("size.ledger", LedgerLockTimeout, CancellationToken.None).ConfigureAwait(false))
+        {
+            var now = _timeProvider.GetUtcNow();
+            var (total, measuredAt) = ReadLedger();
+            if (total < 0 || now - measuredAt > LedgerMaxAge || measuredAt > now)
+            {
+                (total, measuredAt) = (Measure().Sum(f => f.Length), now);
+            }
+            else
+            {
+                total += added;
+            }
+
+            if (total > _maxSizeBytes)
+            {
+                (total, measuredAt) = (Evict(), now);
+            }
+
+            WriteLedger(total, measuredAt);
+        }
+    }
+
+    private (long Total, DateTimeOffset MeasuredAt) ReadLedger()
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(_ledger);
+            return bytes.Length == 16
+                ? (BitConverter.ToInt64(bytes, 0), new DateTimeOffset(BitConverter.ToInt64(bytes, 8), TimeSpan.Zero))
+                : (-1, default);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return (-1, default);
+        }
+    }
+
+    private void WriteLedger(long total, DateTimeOffset measuredAt)
+    {
+        var bytes = new byte[16];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0, 8), total);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8, 8), measuredAt.UtcTicks);
+        var temporary = Path.Combine(_temporary, $"size.ledger.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, _ledger, overwrite: true);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more to do.
+        }
+    }
+
+    private List<(FileInfo File, long Length, DateTime LastWriteTimeUtc)> Measure()
     {
         var folder = new DirectoryInfo(Path.Combine(_root, ContentHash.Algorithm));
-        var files = (folder.Exists ? folder.EnumerateFiles("*", SearchOption.AllDirectories) : [])
+        return (folder.Exists ? folder.EnumerateFiles("*", SearchOption.AllDirectories) : [])
             .Select(f => (File: f, f.Length, f.LastWriteTimeUtc))
             .ToList();
+    }
+
+    /// <summary>Measures the cache exactly and deletes the least recently used files until it is at 90 % of its limit.</summary>
+    /// <returns>The size of what remains.</returns>
+    private long Evict()
+    {
+        var files = Measure();
         var total = files.Sum(f => f.Length);
         if (total <= _maxSizeBytes)
         {
-            Interlocked.Exchange(ref _estimatedBytes, total);
-            return;
+            return total;
         }
 
         var target = _maxSizeBytes / 10 * 9;
@@ -196,9 +283,9 @@ internal sealed class ContentCache
             }
         }
 
-        Interlocked.Exchange(ref _estimatedBytes, total - freed);
         _logger.CacheEvicted(count, freed, _root);
         SweepTemporaryFiles();
+        return total - freed;
     }
 
     private void SweepTemporaryFiles()

@@ -4,8 +4,12 @@ namespace MlOps.Sdk.Storage;
 /// Bytes read from the store (or the local cache) do not match their address: they were corrupted or tampered with.
 /// </summary>
 /// <remarks>
-/// The bytes were not handed over as valid content (a model is never deserialized from them). A corrupt cached copy is
-/// deleted; a corrupt stored copy stays for an operator to inspect and repair, for example by putting the original again.
+/// The bytes are not handed over as valid content: <see cref="ContentStore.ReadAsync"/> and
+/// <see cref="ContentStore.DownloadToFileAsync"/> throw before returning anything, and a stream from
+/// <see cref="ContentStore.OpenReadAsync"/> throws on the read that would complete the content. A corrupt cached copy is
+/// deleted and fetched again on the next read. A corrupt stored copy stays for an operator to inspect; a put of the
+/// original does not replace a stored copy of the right size, so repair it by deleting the object
+/// (<c>store.DeleteAsync(ContentStore.GetKey(hash))</c>) and putting the original again.
 /// </remarks>
 public class ContentIntegrityException : MlOpsException
 {

@@ -45,7 +45,16 @@ public class ContentStore
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ContentStore>();
         if (cacheOptions.Enabled ?? store.IsRemote)
         {
-            _cache = new ContentCache(cacheOptions.ResolvePath(), cacheOptions.MaxSizeBytes, timeProvider ?? TimeProvider.System, _logger);
+            var path = cacheOptions.ResolvePath();
+            try
+            {
+                _cache = new ContentCache(path, cacheOptions.MaxSizeBytes, timeProvider ?? TimeProvider.System, _logger);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Reads work without a cache, only slower: a bad cache folder must not stop the application.
+                _logger.CacheUnavailable(path, ex);
+            }
         }
     }
 
@@ -123,7 +132,7 @@ public class ContentStore
                     await content.CopyToAsync(hashing, StreamCopy.BufferSize, cancellationToken).ConfigureAwait(false);
                 }
 
-                return await PutHashedFileAsync(spool, hashing.Hash, hashing.BytesWritten, cancellationToken).ConfigureAwait(false);
+                return await PutHashedFileAsync(spool, hashing.Hash, hashing.BytesWritten, ownCopy: true, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -139,16 +148,7 @@ public class ContentStore
         }
 
         content.Position = start;
-        try
-        {
-            await _store.UploadAsync(GetKey(hash), content, WriteCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PreconditionFailedException)
-        {
-            return AlreadyStored(hash, length);
-        }
-
-        return Uploaded(hash, length);
+        return await UploadVerifiedAsync(content, hash, length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores a local file, unless the store already holds its content; never buffered in memory.</summary>
@@ -167,7 +167,7 @@ public class ContentStore
         }
 
         var (hash, length) = await ContentHashing.HashFileAsync(path, cancellationToken).ConfigureAwait(false);
-        return await PutHashedFileAsync(path, hash, length, cancellationToken).ConfigureAwait(false);
+        return await PutHashedFileAsync(path, hash, length, ownCopy: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Tells whether the store holds content with <paramref name="hash"/>.</summary>
@@ -228,16 +228,7 @@ public class ContentStore
             return await OpenCachedAsync(hash, cancellationToken).ConfigureAwait(false);
         }
 
-        var key = GetKey(hash);
-        try
-        {
-            var stream = await _store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-            return new VerifyingStream(stream, hash, key);
-        }
-        catch (ObjectNotFoundException ex)
-        {
-            throw new ContentNotFoundException(hash, _store.Location, ex);
-        }
+        return await OpenFromStoreAsync(hash, GetKey(hash), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -282,23 +273,27 @@ public class ContentStore
     private async Task<Stream> OpenCachedAsync(ContentHash hash, CancellationToken cancellationToken)
     {
         var cache = _cache!;
-        var file = cache.TryOpen(hash);
-        if (file is null)
+        var key = GetKey(hash);
+        FileStream? file;
+        try
         {
-            var key = GetKey(hash);
-            try
-            {
-                file = await cache.AddAsync(hash, (destination, ct) => _store.DownloadToAsync(key, destination, ct), cancellationToken).ConfigureAwait(false);
-            }
-            catch (ObjectNotFoundException ex)
-            {
-                throw new ContentNotFoundException(hash, _store.Location, ex);
-            }
-            catch (ContentIntegrityException ex)
-            {
-                _logger.ContentCorrupt(hash, ex.Actual, key);
-                throw;
-            }
+            file = cache.TryOpen(hash)
+                ?? await cache.AddAsync(hash, (destination, ct) => _store.DownloadToAsync(key, destination, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException ex)
+        {
+            throw new ContentNotFoundException(hash, _store.Location, ex);
+        }
+        catch (ContentIntegrityException ex)
+        {
+            _logger.ContentCorrupt(hash, ex.Actual, key);
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A full or unwritable local disk must not stop reads: read from the store directly.
+            _logger.CacheUnavailable(cache.Root, ex);
+            return await OpenFromStoreAsync(hash, key, cancellationToken).ConfigureAwait(false);
         }
 
         var path = cache.PathOf(hash);
@@ -309,7 +304,24 @@ public class ContentStore
         });
     }
 
-    private async Task<ContentInfo> PutHashedFileAsync(string path, ContentHash hash, long length, CancellationToken cancellationToken)
+    private async Task<Stream> OpenFromStoreAsync(ContentHash hash, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = await _store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+            return new VerifyingStream(stream, hash, key, actual => _logger.ContentCorrupt(hash, actual, key));
+        }
+        catch (ObjectNotFoundException ex)
+        {
+            throw new ContentNotFoundException(hash, _store.Location, ex);
+        }
+    }
+
+    /// <summary>
+    /// Uploads a hashed file create-if-absent. The store checks that what it stores still has the hash (the caller's file
+    /// may have been written to since it was hashed), so nothing is ever stored under the wrong address.
+    /// </summary>
+    private async Task<ContentInfo> PutHashedFileAsync(string path, ContentHash hash, long length, bool ownCopy, CancellationToken cancellationToken)
     {
         if (await IsStoredAsync(hash, length, cancellationToken).ConfigureAwait(false))
         {
@@ -318,7 +330,25 @@ public class ContentStore
 
         try
         {
-            await _store.UploadFileAsync(GetKey(hash), path, WriteCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+            // The SDK's own spool file cannot change; the caller's can.
+            var options = new UploadOptions { Condition = WriteCondition.IfNotExists, ExpectedSha256 = ownCopy ? null : hash };
+            await _store.UploadFileAsync(GetKey(hash), path, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            return AlreadyStored(hash, length);
+        }
+
+        return Uploaded(hash, length);
+    }
+
+    /// <summary>Uploads content create-if-absent, checked against its hash before the store commits.</summary>
+    private async Task<ContentInfo> UploadVerifiedAsync(Stream content, ContentHash hash, long length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new UploadOptions { Condition = WriteCondition.IfNotExists, ExpectedSha256 = hash };
+            await _store.UploadAsync(GetKey(hash), content, options, cancellationToken).ConfigureAwait(false);
         }
         catch (PreconditionFailedException)
         {
@@ -344,7 +374,15 @@ public class ContentStore
         }
 
         _logger.ContentSizeMismatchRepaired(hash, existing.Size, length);
-        await _store.DeleteAsync(key, existing.ETag, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.DeleteAsync(key, existing.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Another put repaired it first; the create-if-absent upload that follows finds its copy.
+        }
+
         return false;
     }
 

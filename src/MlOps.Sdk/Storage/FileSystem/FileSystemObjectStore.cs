@@ -177,35 +177,42 @@ public sealed class FileSystemObjectStore : ObjectStore
             var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
+                // Two buffers: the next block is read from the caller's stream while the last one is written.
+                var reading = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
+                var writing = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
                 try
                 {
+                    var pendingWrite = Task.CompletedTask;
                     while (true)
                     {
                         int read;
                         try
                         {
-                            read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                            read = await content.ReadAsync(reading.AsMemory(0, StreamCopy.BufferSize), cancellationToken).ConfigureAwait(false);
                         }
                         catch
                         {
                             // The caller's stream failed, not the store: its exception is the caller's to see.
                             sourceFailed = true;
+                            await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                             throw;
                         }
 
+                        await pendingWrite.ConfigureAwait(false);
                         if (read == 0)
                         {
                             break;
                         }
 
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                        (reading, writing) = (writing, reading);
+                        pendingWrite = file.WriteAsync(writing.AsMemory(0, read), cancellationToken).AsTask();
                         length += read;
                     }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ArrayPool<byte>.Shared.Return(reading);
+                    ArrayPool<byte>.Shared.Return(writing);
                 }
 
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -228,7 +235,11 @@ public sealed class FileSystemObjectStore : ObjectStore
     }
 
     /// <inheritdoc />
-    protected override async Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The operating system copies the file into <c>.tmp/</c> (or clones it where the file system can), and the expected
+    /// SHA-256, if any, is checked on that private copy, which nothing else writes to, before it is published.
+    /// </remarks>
+    protected override async Task<ObjectProperties> UploadFileCoreAsync(string key, string path, WriteCondition condition, ContentHash? expectedSha256, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var temporary = NewTemporaryPath();
@@ -236,7 +247,19 @@ public sealed class FileSystemObjectStore : ObjectStore
         {
             // The operating system copies (or clones, where the file system can) without the bytes passing through this process.
             File.Copy(path, temporary, overwrite: false);
+
+            // The copy keeps the source's time stamp; an old one would let another process's sweep take it for abandoned.
+            File.SetLastWriteTimeUtc(temporary, _timeProvider.GetUtcNow().UtcDateTime);
             var length = new FileInfo(temporary).Length;
+            if (expectedSha256 is { } expected)
+            {
+                var (actual, _) = await ContentHashing.HashFileAsync(temporary, cancellationToken).ConfigureAwait(false);
+                if (actual != expected)
+                {
+                    throw new ContentIntegrityException(expected, actual, path);
+                }
+            }
+
             if (_options.FlushToDisk)
             {
                 using var handle = File.OpenHandle(temporary, FileMode.Open, FileAccess.ReadWrite);
@@ -266,21 +289,37 @@ public sealed class FileSystemObjectStore : ObjectStore
     /// <inheritdoc />
     protected override async Task<ObjectProperties> DownloadToCoreAsync(string key, Stream destination, CancellationToken cancellationToken)
     {
-        var handle = TryOpenRead(key) ?? throw new ObjectNotFoundException(key);
-        var file = new FileStream(handle, FileAccess.Read, bufferSize: 0, isAsync: false);
-        await using (file.ConfigureAwait(false))
+        using var handle = TryOpenRead(key) ?? throw new ObjectNotFoundException(key);
+        var properties = Properties(key, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle));
+        var buffer = ArrayPool<byte>.Shared.Rent(StreamCopy.BufferSize);
+        try
         {
-            var properties = Properties(key, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle));
-            try
+            long offset = 0;
+            while (true)
             {
-                await file.CopyToAsync(destination, StreamCopy.BufferSize, cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                throw Failure(key, "download", ex);
-            }
+                int read;
+                try
+                {
+                    read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, StreamCopy.BufferSize), offset, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    throw Failure(key, "download", ex);
+                }
 
-            return properties;
+                if (read == 0)
+                {
+                    return properties;
+                }
+
+                // A failure of the caller's destination is the caller's to see, not the store's.
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                offset += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -382,6 +421,7 @@ public sealed class FileSystemObjectStore : ObjectStore
                 throw Failure(key, "delete", ex);
             }
 
+            RemoveEmptyFolders(path);
             return true;
         }
     }
@@ -390,46 +430,89 @@ public sealed class FileSystemObjectStore : ObjectStore
     private async Task<ObjectProperties> CommitAsync(string key, string temporary, long length, WriteCondition condition, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        using (await _locks.AcquireAsync(key, _options.LockTimeout, cancellationToken).ConfigureAwait(false))
+        using (var held = await _locks.AcquireAsync(key, _options.LockTimeout, cancellationToken).ConfigureAwait(false))
         {
             var current = new FileInfo(path);
             var exists = current.Exists;
-            var currentTicks = exists ? current.LastWriteTimeUtc.Ticks : 0;
             switch (condition.Kind)
             {
                 case WriteConditionKind.IfNotExists when exists:
-                case WriteConditionKind.IfMatch when !exists || ETagOf(currentTicks, current.Length) != condition.ETag:
+                case WriteConditionKind.IfMatch when !exists || ETagOf(current.LastWriteTimeUtc.Ticks, current.Length) != condition.ETag:
                     throw new PreconditionFailedException(key, condition);
             }
 
-            // Strictly later than the version replaced, so the ETag changes even within one clock tick.
+            // Later than every time stamp this key's lock stripe ever issued (kept in the lock file, so it survives deletes
+            // and other processes), and than the version replaced: the ETag changes on every write and never comes back.
             var ticks = _timeProvider.GetUtcNow().UtcTicks;
             ticks -= ticks % _timestampGranularityTicks;
-            if (ticks <= currentTicks)
+            var floor = Math.Max(held.HighWaterMark, exists ? current.LastWriteTimeUtc.Ticks : 0);
+            if (ticks <= floor)
             {
-                ticks = currentTicks + _timestampGranularityTicks;
+                ticks = floor - (floor % _timestampGranularityTicks) + _timestampGranularityTicks;
             }
 
-            File.SetLastWriteTimeUtc(temporary, new DateTime(ticks, DateTimeKind.Utc));
+            var lastWrite = new DateTime(ticks, DateTimeKind.Utc);
+            File.SetLastWriteTimeUtc(temporary, lastWrite);
+            held.HighWaterMark = ticks;
             MoveIntoPlace(key, temporary, path);
-            return Properties(key, length, new DateTime(ticks, DateTimeKind.Utc));
+            return Properties(key, length, lastWrite);
         }
     }
 
     private static void MoveIntoPlace(string key, string temporary, string path)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                File.Move(temporary, path, overwrite: true);
+                return;
+            }
+            catch (DirectoryNotFoundException) when (attempt <= 3)
+            {
+                // Not created yet, or just removed as empty by a delete of the folder's last key.
+                CreateParentFolder(key, path);
+            }
+            catch (IOException) when (Directory.Exists(path))
+            {
+                // An empty folder left by deleted keys is no obstacle; one with keys in it is.
+                if (attempt <= 3 && TryDeleteEmptyFolder(path))
+                {
+                    continue;
+                }
+
+                throw new ObjectStoreException(key, $"The key '{key}' cannot be written: it is the folder of other keys (for example '{key}/...'). A key must not also be the folder of another key.");
+            }
+        }
+    }
+
+    /// <summary>Removes the folders above a deleted key that it leaves empty, up to the root.</summary>
+    private void RemoveEmptyFolders(string path)
+    {
+        for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length > RootPath.Length && folder.StartsWith(RootPath, StringComparison.Ordinal); folder = Path.GetDirectoryName(folder))
+        {
+            if (!TryDeleteEmptyFolder(folder))
+            {
+                return;
+            }
+        }
+    }
+
+    private static bool TryDeleteEmptyFolder(string folder)
+    {
         try
         {
-            File.Move(temporary, path, overwrite: true);
+            Directory.Delete(folder, recursive: false);
+            return true;
         }
         catch (DirectoryNotFoundException)
         {
-            CreateParentFolder(key, path);
-            File.Move(temporary, path, overwrite: true);
+            return true;
         }
-        catch (IOException) when (Directory.Exists(path))
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ObjectStoreException(key, $"The key '{key}' cannot be written: it is the folder of other keys (for example '{key}/...'). A key must not also be the folder of another key.");
+            // Not empty, or not ours to remove.
+            return false;
         }
     }
 
@@ -453,14 +536,7 @@ public sealed class FileSystemObjectStore : ObjectStore
     private static IEnumerable<string> Walk(string folder, string folderKey, string prefix, string? after, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var entries = new FileSystemEnumerable<string>(
-            folder,
-            (ref FileSystemEntry entry) => entry.IsDirectory ? entry.FileName.ToString() + "/" : entry.FileName.ToString(),
-            new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false })
-        {
-            ShouldIncludePredicate = (ref FileSystemEntry entry) => folderKey.Length > 0 || !entry.FileName.StartsWith('.'),
-        }.ToList();
-        entries.Sort(StringComparer.Ordinal);
+        var entries = Entries(folder, skipHidden: folderKey.Length == 0);
 
         foreach (var name in entries)
         {
@@ -483,6 +559,27 @@ public sealed class FileSystemObjectStore : ObjectStore
             {
                 yield return key;
             }
+        }
+    }
+
+    /// <summary>A folder's entry names, folders as "name/", sorted ordinally; none when a delete just removed the folder.</summary>
+    private static List<string> Entries(string folder, bool skipHidden)
+    {
+        try
+        {
+            var entries = new FileSystemEnumerable<string>(
+                folder,
+                (ref FileSystemEntry entry) => entry.IsDirectory ? entry.FileName.ToString() + "/" : entry.FileName.ToString(),
+                new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false })
+            {
+                ShouldIncludePredicate = (ref FileSystemEntry entry) => !skipHidden || !entry.FileName.StartsWith('.'),
+            }.ToList();
+            entries.Sort(StringComparer.Ordinal);
+            return entries;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
         }
     }
 

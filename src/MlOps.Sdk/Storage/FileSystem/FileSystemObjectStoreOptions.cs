@@ -9,7 +9,9 @@ public sealed class FileSystemObjectStoreOptions
     /// <value>
     /// Default <see langword="false"/>: a write survives the crash of any process (its bytes are in the operating system's
     /// cache before the rename that publishes it), but not necessarily a power loss or an operating-system crash. Set
-    /// <see langword="true"/> to survive those too, at the cost of a disk flush per write.
+    /// <see langword="true"/> to flush each file's content to the disk before the rename, so a published object never
+    /// has lost content after a power loss; the rename itself is not flushed (the folder is not synced), so the newest
+    /// writes may be missing afterwards, as if they had not happened. Costs a disk flush per write.
     /// </value>
     public bool FlushToDisk { get; set; }
 

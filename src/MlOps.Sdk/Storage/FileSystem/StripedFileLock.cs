@@ -6,7 +6,9 @@ namespace MlOps.Sdk.Storage;
 /// Per-key mutual exclusion that holds across threads and across processes on one machine: a key hashes to one of a
 /// fixed set of lock files (so lock files are never deleted, which would race), and a holder keeps that file open with
 /// an exclusive OS lock (<c>flock</c> on Unix, a share mode on Windows). A semaphore per stripe queues the threads of
-/// this process, so only one of them at a time polls the OS lock.
+/// this process, so only one of them at a time polls the OS lock. Keys are hashed case-insensitively, so keys that a
+/// case-insensitive file system treats as one file share a lock. The holder can keep a number in its lock file
+/// (<see cref="Holder.HighWaterMark"/>): state that lives exactly as long as the stripe and is only touched under it.
 /// </summary>
 internal sealed class StripedFileLock
 {
@@ -64,6 +66,10 @@ internal sealed class StripedFileLock
                     // Another process holds the lock.
                     last = ex;
                 }
+                catch (UnauthorizedAccessException ex)
+                {
+                    throw new ObjectStoreException(key, $"The lock file '{path}' for '{key}' cannot be opened: {ex.Message}", ex);
+                }
 
                 if (Environment.TickCount64 - started > timeout.TotalMilliseconds)
                 {
@@ -91,7 +97,7 @@ internal sealed class StripedFileLock
     private static int Stripe(string key)
     {
         var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(key))
+        foreach (var b in Encoding.UTF8.GetBytes(key.ToUpperInvariant()))
         {
             hash = (hash ^ b) * 16777619u;
         }
@@ -116,6 +122,23 @@ internal sealed class StripedFileLock
     /// <summary>Releases the OS lock and the local semaphore when disposed.</summary>
     public readonly struct Holder(SemaphoreSlim semaphore, FileStream file) : IDisposable
     {
+        /// <summary>Gets or sets the number kept in the lock file (0 until first set), read and written under the lock.</summary>
+        public long HighWaterMark
+        {
+            get
+            {
+                Span<byte> bytes = stackalloc byte[sizeof(long)];
+                return RandomAccess.Read(file.SafeFileHandle, bytes, 0) == bytes.Length ? BitConverter.ToInt64(bytes) : 0;
+            }
+
+            set
+            {
+                Span<byte> bytes = stackalloc byte[sizeof(long)];
+                BitConverter.TryWriteBytes(bytes, value);
+                RandomAccess.Write(file.SafeFileHandle, bytes, 0);
+            }
+        }
+
         public void Dispose()
         {
             file.Dispose();
