@@ -206,7 +206,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
     protected override async Task<ObjectProperties> DownloadToCoreAsync(string key, Stream destination, CancellationToken cancellationToken)
     {
         var blob = Blob(key);
-        var counted = new CountingWriteStream(destination);
+        var counted = new CountingWriteStream(destination, leaveOpen: true); // to know whether a retry can start over
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -432,53 +432,6 @@ public sealed class AzureBlobObjectStore : ObjectStore
         }
 
         return client;
-    }
-
-    /// <summary>Counts the bytes a download wrote, to know whether it can start over.</summary>
-    private sealed class CountingWriteStream(Stream inner) : Stream
-    {
-        public long BytesWritten { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => BytesWritten;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            inner.Write(buffer);
-            BytesWritten += buffer.Length;
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            BytesWritten += buffer.Length;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Counts the bytes of a non-seekable upload as the Blob client reads them.</summary>

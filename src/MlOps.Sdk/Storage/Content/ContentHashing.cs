@@ -66,65 +66,22 @@ internal static class ContentHashing
     }
 }
 
-/// <summary>A write-only stream that hashes and counts what passes through to the stream it wraps, and disposes it.</summary>
-internal sealed class HashingWriteStream(Stream inner) : Stream
+/// <summary>A write-through stream that also hashes what passes, and disposes the stream it wraps.</summary>
+internal sealed class HashingWriteStream(Stream inner) : CountingWriteStream(inner, leaveOpen: false)
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private ContentHash? _result;
 
-    public long BytesWritten { get; private set; }
-
+    /// <summary>Gets the SHA-256 of everything written; writing ends when it is first read.</summary>
     public ContentHash Hash => _result ??= ContentHashing.Finish(_hash);
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => BytesWritten;
-
-    public override long Position
-    {
-        get => BytesWritten;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        _hash.AppendData(buffer);
-        BytesWritten += buffer.Length;
-        inner.Write(buffer);
-    }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        _hash.AppendData(buffer.Span);
-        BytesWritten += buffer.Length;
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() => inner.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
+    protected override void Observe(ReadOnlySpan<byte> written) => _hash.AppendData(written);
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
             _ = Hash;
-            inner.Dispose();
             _hash.Dispose();
         }
 
@@ -134,7 +91,6 @@ internal sealed class HashingWriteStream(Stream inner) : Stream
     public override async ValueTask DisposeAsync()
     {
         _ = Hash;
-        await inner.DisposeAsync().ConfigureAwait(false);
         _hash.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
