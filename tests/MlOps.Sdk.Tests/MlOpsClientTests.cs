@@ -52,6 +52,29 @@ public sealed class MlOpsClientTests
     }
 
     [Test]
+    public async Task Constructor_ServiceUriWithAccountSas_WorksOnTheNamedContainer()
+    {
+        var azurite = await AzuriteHost.GetAsync();
+        var service = new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString);
+        var sas = service.GenerateAccountSasUri(
+            Azure.Storage.Sas.AccountSasPermissions.All,
+            DateTimeOffset.UtcNow.AddHours(1),
+            Azure.Storage.Sas.AccountSasResourceTypes.All);
+        var options = new MlOpsOptions();
+        options.Store.Provider = ObjectStoreProvider.AzureBlob;
+        options.Store.ServiceUri = sas;
+        options.Store.ContainerName = "svc-" + Guid.NewGuid().ToString("N")[..12];
+        options.ContentCache.Enabled = false;
+
+        var client = new MlOpsClient(options);
+        await client.Store.WriteAsync("hello.json", BinaryData.FromString("{}"));
+
+        Assert.That(client.Store.Location.AbsolutePath, Does.EndWith("/" + options.Store.ContainerName));
+        Assert.That((await service.GetBlobContainerClient(options.Store.ContainerName).GetBlobClient("hello.json").ExistsAsync()).Value, Is.True);
+        await service.DeleteBlobContainerAsync(options.Store.ContainerName);
+    }
+
+    [Test]
     public void Constructor_InvalidOptions_ListsEveryProblem()
     {
         var options = new MlOpsOptions { Environment = "prod env!" };
@@ -63,7 +86,7 @@ public sealed class MlOpsClientTests
 
         Assert.That(ex!.Failures, Has.Some.Contains("MlOpsOptions.Environment"));
         Assert.That(ex.Failures, Has.Some.Contains("MlOpsOptions.Store.ContainerName"));
-        Assert.That(ex.Failures, Has.Some.Contains("ConnectionString").And.Some.Contains("ContainerUri"));
+        Assert.That(ex.Failures, Has.Some.Contains("ConnectionString").And.Some.Contains("ContainerUri").And.Some.Contains("ServiceUri"));
         Assert.That(ex.Failures, Has.Some.Contains("MlOpsOptions.ContentCache.MaxSizeBytes"));
     }
 

@@ -4,9 +4,10 @@ namespace MlOps.Sdk.Storage;
 
 /// <summary>Which store an <see cref="MlOpsClient"/> works on, as configuration can say it (the <c>MlOps:Store</c> section).</summary>
 /// <remarks>
-/// For Azure Blob Storage give either <see cref="ConnectionString"/> with <see cref="ContainerName"/>, or
-/// <see cref="ContainerUri"/>: with a SAS token in its query, or without one, in which case the client authenticates
-/// with the <c>Azure.Core.TokenCredential</c> registered in dependency injection (for example <c>DefaultAzureCredential</c>).
+/// For Azure Blob Storage give one of: <see cref="ConnectionString"/> with <see cref="ContainerName"/>;
+/// <see cref="ContainerUri"/>; or <see cref="ServiceUri"/> with <see cref="ContainerName"/>. A URI may carry a SAS token
+/// in its query; without one the client authenticates with the <c>Azure.Core.TokenCredential</c> registered in
+/// dependency injection (for example <c>DefaultAzureCredential</c>).
 /// </remarks>
 public sealed class MlOpsStoreOptions : IValidatableObject
 {
@@ -22,7 +23,7 @@ public sealed class MlOpsStoreOptions : IValidatableObject
     /// <value>Default <see langword="null"/>.</value>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Gets or sets the container name of an Azure Blob store reached by <see cref="ConnectionString"/>.</summary>
+    /// <summary>Gets or sets the container name of an Azure Blob store reached by <see cref="ConnectionString"/> or <see cref="ServiceUri"/>.</summary>
     /// <value>Default <c>mlops</c>; 3 to 63 lower-case letters, digits and single hyphens.</value>
     [RegularExpression("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$", ErrorMessage = "An Azure container name is 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.")]
     public string ContainerName { get; set; } = "mlops";
@@ -30,6 +31,10 @@ public sealed class MlOpsStoreOptions : IValidatableObject
     /// <summary>Gets or sets the container URI of an Azure Blob store (<c>https://{account}.blob.core.windows.net/{container}</c>), optionally with a SAS token.</summary>
     /// <value>Default <see langword="null"/>.</value>
     public Uri? ContainerUri { get; set; }
+
+    /// <summary>Gets or sets the Blob service URI of the account of an Azure Blob store (<c>https://{account}.blob.core.windows.net</c>), with <see cref="ContainerName"/>.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public Uri? ServiceUri { get; set; }
 
     /// <summary>Gets or sets how a file-system store behaves.</summary>
     [Required]
@@ -54,17 +59,20 @@ public sealed class MlOpsStoreOptions : IValidatableObject
 
         if (Provider == ObjectStoreProvider.AzureBlob)
         {
-            var hasConnectionString = !string.IsNullOrWhiteSpace(ConnectionString);
-            if (hasConnectionString == (ContainerUri is not null))
+            var ways = (string.IsNullOrWhiteSpace(ConnectionString) ? 0 : 1) + (ContainerUri is null ? 0 : 1) + (ServiceUri is null ? 0 : 1);
+            if (ways != 1)
             {
                 yield return new ValidationResult(
-                    "An Azure Blob store needs exactly one of ConnectionString (with ContainerName) or ContainerUri.",
-                    [nameof(ConnectionString), nameof(ContainerUri)]);
+                    "An Azure Blob store needs exactly one of ConnectionString (with ContainerName), ContainerUri, or ServiceUri (with ContainerName).",
+                    [nameof(ConnectionString), nameof(ContainerUri), nameof(ServiceUri)]);
             }
 
-            if (ContainerUri is { IsAbsoluteUri: false })
+            foreach (var (name, uri) in new[] { (nameof(ContainerUri), ContainerUri), (nameof(ServiceUri), ServiceUri) })
             {
-                yield return new ValidationResult($"ContainerUri '{ContainerUri}' must be an absolute URI.", [nameof(ContainerUri)]);
+                if (uri is { IsAbsoluteUri: false })
+                {
+                    yield return new ValidationResult($"{name} '{uri}' must be an absolute URI.", [name]);
+                }
             }
         }
     }

@@ -58,6 +58,20 @@ public sealed class AzureBlobObjectStore : ObjectStore
     {
     }
 
+    /// <summary>Connects to a container of a storage account with an Entra ID credential (for example <c>DefaultAzureCredential</c>).</summary>
+    /// <param name="serviceUri">The account's Blob service URI, <c>https://{account}.blob.core.windows.net</c>.</param>
+    /// <param name="containerName">The container's name.</param>
+    /// <param name="credential">The credential.</param>
+    /// <param name="options">How the store behaves; defaults when <see langword="null"/>.</param>
+    /// <param name="loggerFactory">Where the store logs; nothing is logged when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="containerName"/> is empty.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><paramref name="options"/> holds a value out of range.</exception>
+    public AzureBlobObjectStore(Uri serviceUri, string containerName, TokenCredential credential, AzureBlobObjectStoreOptions? options = null, ILoggerFactory? loggerFactory = null)
+        : this(ContainerUri(serviceUri, containerName), credential, options, loggerFactory)
+    {
+    }
+
     /// <summary>Connects to a container by a URI that carries its own authorization (a SAS token), or to a public container.</summary>
     /// <param name="containerUri">The container's URI, with a SAS token in its query for anything but a public container.</param>
     /// <param name="options">How the store behaves; defaults when <see langword="null"/>.</param>
@@ -386,6 +400,16 @@ public sealed class AzureBlobObjectStore : ObjectStore
     }
 
     private static Uri RemoveQuery(Uri uri) => new UriBuilder(uri) { Query = string.Empty }.Uri;
+
+    /// <summary>The container's URI under an account's Blob service URI, keeping any SAS token of the service URI.</summary>
+    internal static Uri ContainerUri(Uri serviceUri, string containerName)
+    {
+        Guard.NotNull(serviceUri);
+        Guard.NotNullOrWhiteSpace(containerName);
+        var builder = new UriBuilder(serviceUri);
+        builder.Path = builder.Path.TrimEnd('/') + "/" + Uri.EscapeDataString(containerName);
+        return builder.Uri;
+    }
 
     private static AzureBlobObjectStoreOptions Validated(AzureBlobObjectStoreOptions? options)
     {
