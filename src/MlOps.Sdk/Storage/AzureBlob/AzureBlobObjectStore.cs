@@ -178,7 +178,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
             canResend: content.CanSeek,
             async () =>
             {
-                var counted = content.CanSeek ? content : new CountingStream(content);
+                var counted = content.CanSeek ? content : new CountingReadStream(content);
                 if (content.CanSeek)
                 {
                     content.Position = start;
@@ -186,7 +186,7 @@ public sealed class AzureBlobObjectStore : ObjectStore
 
                 var options = new BlobUploadOptions { Conditions = Conditions(condition), TransferOptions = _transfer };
                 var response = await Blob(key).UploadAsync(counted, options, cancellationToken).ConfigureAwait(false);
-                var length = counted is CountingStream counting ? counting.BytesRead : content.Length - start;
+                var length = counted is CountingReadStream counting ? counting.BytesRead : content.Length - start;
                 return new ObjectProperties(key, length, response.Value.ETag, response.Value.LastModified);
             },
             cancellationToken).ConfigureAwait(false);
@@ -456,51 +456,5 @@ public sealed class AzureBlobObjectStore : ObjectStore
         }
 
         return client;
-    }
-
-    /// <summary>Counts the bytes of a non-seekable upload as the Blob client reads them.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => BytesRead;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read)
-        {
-            BytesRead += read;
-            return read;
-        }
     }
 }

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Enumeration;
-using System.Runtime.CompilerServices;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,7 +25,7 @@ namespace MlOps.Sdk.Storage;
 /// opened), so the ETag changes on every write even when two writes land within one clock tick.
 /// </para>
 /// </remarks>
-public sealed class FileSystemObjectStore : ObjectStore
+public sealed partial class FileSystemObjectStore : ObjectStore
 {
     private const string TemporaryFolder = ".tmp";
     private const string LockFolder = ".locks";
@@ -324,78 +322,6 @@ public sealed class FileSystemObjectStore : ObjectStore
     }
 
     /// <inheritdoc />
-    protected override Task<ObjectPage> ListPageCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
-    {
-        var items = new List<ObjectProperties>(Math.Min(pageSize, 256));
-        var more = false;
-        try
-        {
-            foreach (var item in List(prefix, continuationToken, cancellationToken))
-            {
-                if (items.Count == pageSize)
-                {
-                    more = true;
-                    break;
-                }
-
-                items.Add(item);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ObjectStoreException(null, $"Listing '{prefix}' in the file-system store at '{RootPath}' failed: {ex.Message}", ex);
-        }
-
-        return Task.FromResult(new ObjectPage(items, more ? items[^1].Key : null));
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Walks the folders once, rather than once per page.</remarks>
-    protected override async IAsyncEnumerable<ObjectProperties> ListCoreAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        using var items = List(prefix, after: null, cancellationToken).GetEnumerator();
-        while (true)
-        {
-            try
-            {
-                if (!items.MoveNext())
-                {
-                    yield break;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new ObjectStoreException(null, $"Listing '{prefix}' in the file-system store at '{RootPath}' failed: {ex.Message}", ex);
-            }
-
-            yield return items.Current;
-        }
-    }
-
-    /// <summary>The objects under a prefix after a key, in ordinal order, from the deepest folder the prefix names.</summary>
-    private IEnumerable<ObjectProperties> List(string prefix, string? after, CancellationToken cancellationToken)
-    {
-        var lastSlash = prefix.LastIndexOf('/');
-        var folderKey = lastSlash < 0 ? string.Empty : prefix[..(lastSlash + 1)];
-        var folder = folderKey.Length == 0 ? RootPath : PathOf(folderKey.TrimEnd('/'));
-        if (!Directory.Exists(folder))
-        {
-            yield break;
-        }
-
-        foreach (var key in Walk(folder, folderKey, prefix, after, cancellationToken))
-        {
-            // Only the objects returned are asked for their size and time stamp; one may vanish meanwhile.
-            var info = new FileInfo(PathOf(key));
-            if (info.Exists)
-            {
-                yield return Properties(key, info);
-            }
-        }
-    }
-
-    /// <inheritdoc />
     protected override async Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
@@ -426,163 +352,6 @@ public sealed class FileSystemObjectStore : ObjectStore
         }
     }
 
-    /// <summary>Publishes a complete temporary file under the key if the condition holds, holding the key's lock.</summary>
-    private async Task<ObjectProperties> CommitAsync(string key, string temporary, long length, WriteCondition condition, CancellationToken cancellationToken)
-    {
-        var path = PathOf(key);
-        using (var held = await _locks.AcquireAsync(key, _options.LockTimeout, cancellationToken).ConfigureAwait(false))
-        {
-            var current = new FileInfo(path);
-            var exists = current.Exists;
-            switch (condition.Kind)
-            {
-                case WriteConditionKind.IfNotExists when exists:
-                case WriteConditionKind.IfMatch when !exists || ETagOf(current.LastWriteTimeUtc.Ticks, current.Length) != condition.ETag:
-                    throw new PreconditionFailedException(key, condition);
-            }
-
-            // Later than every time stamp this key's lock stripe ever issued (kept in the lock file, so it survives deletes
-            // and other processes), and than the version replaced: the ETag changes on every write and never comes back.
-            var ticks = _timeProvider.GetUtcNow().UtcTicks;
-            ticks -= ticks % _timestampGranularityTicks;
-            var floor = Math.Max(held.HighWaterMark, exists ? current.LastWriteTimeUtc.Ticks : 0);
-            if (ticks <= floor)
-            {
-                ticks = floor - (floor % _timestampGranularityTicks) + _timestampGranularityTicks;
-            }
-
-            var lastWrite = new DateTime(ticks, DateTimeKind.Utc);
-            File.SetLastWriteTimeUtc(temporary, lastWrite);
-            held.HighWaterMark = ticks;
-            MoveIntoPlace(key, temporary, path);
-            return Properties(key, length, lastWrite);
-        }
-    }
-
-    private static void MoveIntoPlace(string key, string temporary, string path)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                File.Move(temporary, path, overwrite: true);
-                return;
-            }
-            catch (DirectoryNotFoundException) when (attempt <= 3)
-            {
-                // Not created yet, or just removed as empty by a delete of the folder's last key.
-                CreateParentFolder(key, path);
-            }
-            catch (IOException) when (Directory.Exists(path))
-            {
-                // An empty folder left by deleted keys is no obstacle; one with keys in it is.
-                if (attempt <= 3 && TryDeleteEmptyFolder(path))
-                {
-                    continue;
-                }
-
-                throw new ObjectStoreException(key, $"The key '{key}' cannot be written: it is the folder of other keys (for example '{key}/...'). A key must not also be the folder of another key.");
-            }
-        }
-    }
-
-    /// <summary>Removes the folders above a deleted key that it leaves empty, up to the root.</summary>
-    private void RemoveEmptyFolders(string path)
-    {
-        for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length > RootPath.Length && folder.StartsWith(RootPath, StringComparison.Ordinal); folder = Path.GetDirectoryName(folder))
-        {
-            if (!TryDeleteEmptyFolder(folder))
-            {
-                return;
-            }
-        }
-    }
-
-    private static bool TryDeleteEmptyFolder(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: false);
-            return true;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Not empty, or not ours to remove.
-            return false;
-        }
-    }
-
-    private static void CreateParentFolder(string key, string path)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        }
-        catch (IOException ex)
-        {
-            throw new ObjectStoreException(key, $"The key '{key}' cannot be written: one of its folders is an object (a key must not also be the folder of another key).", ex);
-        }
-    }
-
-    /// <summary>
-    /// The keys of the files under <paramref name="folder"/>, in ordinal key order: each folder's entries are sorted by
-    /// name, folders as "name/", which orders full keys ordinally. Folders entirely before <paramref name="after"/> or
-    /// outside <paramref name="prefix"/> are not entered.
-    /// </summary>
-    private static IEnumerable<string> Walk(string folder, string folderKey, string prefix, string? after, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var entries = Entries(folder, skipHidden: folderKey.Length == 0);
-
-        foreach (var name in entries)
-        {
-            var key = folderKey + name;
-            if (name[^1] == '/')
-            {
-                var related = key.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(key, StringComparison.Ordinal);
-                var entirelyBefore = after is not null && string.CompareOrdinal(key, after) < 0 && !after.StartsWith(key, StringComparison.Ordinal);
-                if (!related || entirelyBefore)
-                {
-                    continue;
-                }
-
-                foreach (var item in Walk(Path.Join(folder, name[..^1]), key, prefix, after, cancellationToken))
-                {
-                    yield return item;
-                }
-            }
-            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(key, after) > 0))
-            {
-                yield return key;
-            }
-        }
-    }
-
-    /// <summary>A folder's entry names, folders as "name/", sorted ordinally; none when a delete just removed the folder.</summary>
-    private static List<string> Entries(string folder, bool skipHidden)
-    {
-        try
-        {
-            var entries = new FileSystemEnumerable<string>(
-                folder,
-                (ref FileSystemEntry entry) => entry.IsDirectory ? entry.FileName.ToString() + "/" : entry.FileName.ToString(),
-                new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false })
-            {
-                ShouldIncludePredicate = (ref FileSystemEntry entry) => !skipHidden || !entry.FileName.StartsWith('.'),
-            }.ToList();
-            entries.Sort(StringComparer.Ordinal);
-            return entries;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return [];
-        }
-    }
-
     private SafeFileHandle? TryOpenRead(string key)
     {
         var path = PathOf(key);
@@ -608,8 +377,6 @@ public sealed class FileSystemObjectStore : ObjectStore
     private string PathOf(string key)
         => Path.DirectorySeparatorChar == '/' ? Path.Join(RootPath, key) : Path.Join(RootPath, key.Replace('/', Path.DirectorySeparatorChar));
 
-    private string NewTemporaryPath() => Path.Combine(_temporaryDirectory, Guid.NewGuid().ToString("N") + ".tmp");
-
     private static ObjectProperties Properties(string key, FileInfo info) => Properties(key, info.Length, info.LastWriteTimeUtc);
 
     private static ObjectProperties Properties(string key, long length, DateTime lastWriteUtc)
@@ -620,66 +387,4 @@ public sealed class FileSystemObjectStore : ObjectStore
 
     private ObjectStoreException Failure(string key, string operation, Exception ex)
         => ex as ObjectStoreException ?? new ObjectStoreException(key, $"The file-system store at '{RootPath}' failed to {operation} '{key}': {ex.Message}", ex);
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Left for the sweep of abandoned temporary files.
-        }
-    }
-
-    private void SweepAbandonedTemporaryFiles()
-    {
-        var cutoff = _timeProvider.GetUtcNow().UtcDateTime - _options.AbandonedTemporaryFileAge;
-        var swept = 0;
-        try
-        {
-            foreach (var file in new DirectoryInfo(_temporaryDirectory).EnumerateFiles("*.tmp"))
-            {
-                if (file.LastWriteTimeUtc < cutoff)
-                {
-                    TryDelete(file.FullName);
-                    swept++;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _logger.TemporaryFileSweepFailed(RootPath, ex);
-        }
-
-        if (swept > 0)
-        {
-            _logger.AbandonedTemporaryFilesDeleted(swept, RootPath);
-        }
-    }
-
-    /// <summary>
-    /// Finds the finest last-write-time step the file system keeps (1 tick = 100 ns on ext4, XFS, APFS, NTFS; coarser on
-    /// FAT or some network shares), so the store can make last-write times strictly increase.
-    /// </summary>
-    private static long MeasureTimestampGranularity(string folder)
-    {
-        // Not named *.tmp, and probed through its open handle: its deliberately old time stamp must not make the sweep of
-        // a store opening at the same moment in another process delete it, and if anything else does, the handle still works.
-        var probe = Path.Combine(folder, $"granularity-{Guid.NewGuid():N}.probe");
-        using var handle = File.OpenHandle(probe, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.DeleteOnClose);
-        var baseTicks = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-        foreach (var granularity in (long[])[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 20_000_000])
-        {
-            var wanted = baseTicks + (granularity * 7);
-            File.SetLastWriteTimeUtc(handle, new DateTime(wanted, DateTimeKind.Utc));
-            if (File.GetLastWriteTimeUtc(handle).Ticks == wanted)
-            {
-                return granularity;
-            }
-        }
-
-        return 20_000_000;
-    }
 }
