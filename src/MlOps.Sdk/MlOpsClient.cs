@@ -2,13 +2,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlOps.Sdk.Internal;
 using MlOps.Sdk.Storage;
+using MlOps.Sdk.Tracking;
 
 namespace MlOps.Sdk;
 
 /// <summary>
 /// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
-/// are reached (<c>client.Content</c> today; <c>client.Runs</c>, <c>client.Datasets</c>, <c>client.Models</c>, ... as
-/// the features arrive).
+/// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Content</c> today; <c>client.Datasets</c>,
+/// <c>client.Models</c>, ... as the features arrive).
 /// </summary>
 /// <remarks>
 /// Create one and share it: directly with <see cref="CreateDefault"/> or a constructor, or through dependency injection
@@ -26,6 +27,8 @@ public class MlOpsClient
     private readonly ObjectStore _store = null!;
     private readonly ContentStore _content = null!;
     private readonly string _environment = null!;
+    private readonly ExperimentCatalog _experiments = null!;
+    private readonly RunCatalog _runs = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -64,6 +67,9 @@ public class MlOpsClient
         _store = store ?? ObjectStoreFactory.Create(options.Store, credential, LoggerFactory, TimeProvider);
         _content = new ContentStore(_store, options.ContentCache, LoggerFactory, TimeProvider);
         ConflictRetry = new ConflictRetry(options.ConflictRetry, TimeProvider, LoggerFactory.CreateLogger<MlOpsClient>());
+        var tracking = new TrackingContext(_store, _content, ConflictRetry, options.Tracking, _environment, TimeProvider, LoggerFactory);
+        _experiments = new ExperimentCatalog(tracking);
+        _runs = new RunCatalog(tracking);
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -71,6 +77,12 @@ public class MlOpsClient
 
     /// <summary>Gets the content-addressed store of immutable bytes (datasets' files, models, artifacts).</summary>
     public virtual ContentStore Content => _content;
+
+    /// <summary>Gets the experiments: named groups of runs.</summary>
+    public virtual ExperimentCatalog Experiments => _experiments;
+
+    /// <summary>Gets the runs: start, resume, search and compare tracked runs of training, evaluation, search trials and pipeline steps.</summary>
+    public virtual RunCatalog Runs => _runs;
 
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;

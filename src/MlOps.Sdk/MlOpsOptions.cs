@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MlOps.Sdk.Storage;
+using MlOps.Sdk.Tracking;
 
 namespace MlOps.Sdk;
 
@@ -37,6 +38,11 @@ public sealed class MlOpsOptions
     /// <value>Default: on for Azure Blob Storage, 10 GiB, in the user's local application data folder.</value>
     [Required]
     public ContentCacheOptions ContentCache { get; set; } = new();
+
+    /// <summary>Gets or sets how runs are recorded: heartbeats, crash detection, metric buffering, redaction.</summary>
+    /// <value>Default: heartbeat every 10 s, crashed after 1 min without one, flush every second.</value>
+    [Required]
+    public TrackingOptions Tracking { get; set; } = new();
 
     /// <summary>Gets or sets how changes to shared records retry when another writer changed them first.</summary>
     /// <value>Default: 20 retries, 10 ms growing to 1 s, with jitter.</value>

@@ -26,6 +26,44 @@ try
             Console.WriteLine("OPENED");
             break;
 
+        case "track-and-hang":
+            // Starts a run, logs to it, then keeps logging until the test kills the process.
+            var tracked = TrackingClient(store);
+            var hanging = await tracked.Runs.StartAsync(Option("experiment"));
+            hanging.LogParameter("worker", Environment.ProcessId);
+            for (var step = 0; step < 5; step++)
+            {
+                hanging.LogMetric("loss", 1.0 / (step + 1), step);
+            }
+
+            await hanging.FlushAsync();
+            Console.WriteLine($"RUN {hanging.Id}");
+            for (var step = 5; ; step++)
+            {
+                hanging.LogMetric("loss", 1.0 / (step + 1), step);
+                await Task.Delay(50);
+            }
+
+        case "track-runs":
+            // Records several complete runs, as a search worker or a training job would, all sharing one store.
+            var client = TrackingClient(store);
+            await WaitForGoAsync(Option("go"));
+            for (var i = 0; i < IntOption("runs"); i++)
+            {
+                await using var run = await client.Runs.StartAsync(Option("experiment"), new MlOps.Sdk.Tracking.StartRunOptions { Name = $"{Option("id")}-{i}" });
+                run.LogParameter("worker", Option("id"));
+                run.LogParameter("index", i);
+                for (var step = 0; step < 20; step++)
+                {
+                    run.LogMetric("loss", (i + 1) / (double)(step + 1), step);
+                }
+
+                run.LogMetric("score", (IntOption("id") * 1000) + i);
+            }
+
+            Console.WriteLine("DONE");
+            break;
+
         case "create-race":
             await WaitForGoAsync(Option("go"));
             for (var i = 0; i < IntOption("keys"); i++)
@@ -99,7 +137,7 @@ try
             break;
 
         default:
-            Console.Error.WriteLine("Commands: open-loop, create-race, increment, write-loop, cache-read.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read.");
             return 2;
     }
 
@@ -109,6 +147,16 @@ catch (Exception ex)
 {
     Console.Error.WriteLine(ex);
     return 1;
+}
+
+static MlOps.Sdk.MlOpsClient TrackingClient(ObjectStore store)
+{
+    var options = new MlOps.Sdk.MlOpsOptions { Environment = "test" };
+    options.ContentCache.Enabled = false;
+    options.Tracking.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
+    options.Tracking.CrashGracePeriod = TimeSpan.FromSeconds(2);
+    options.Tracking.FlushInterval = TimeSpan.FromMilliseconds(100);
+    return new MlOps.Sdk.MlOpsClient(store, options);
 }
 
 static async Task WaitForGoAsync(string path)

@@ -230,6 +230,15 @@ public abstract class ObjectStore
         return ListCoreAsync(prefix, cancellationToken);
     }
 
+    /// <summary>
+    /// Gets the store's current time: the clock that <see cref="ObjectProperties.LastModified"/> comes from, which is the
+    /// one staleness (of heartbeats, leases) is judged by, so that machines with skewed clocks agree.
+    /// </summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The store's time (for Azure Blob Storage, the service's, to the second).</returns>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public Task<DateTimeOffset> GetCurrentTimeAsync(CancellationToken cancellationToken = default) => GetCurrentTimeCoreAsync(cancellationToken);
+
     /// <summary>Deletes an object, optionally only if it still has a given ETag.</summary>
     /// <param name="key">The object's key.</param>
     /// <param name="ifMatch">When given, the object is deleted only if its ETag still matches.</param>
@@ -251,6 +260,11 @@ public abstract class ObjectStore
 
     /// <inheritdoc />
     public override string ToString() => Location.ToString();
+
+    /// <summary>Implements <see cref="GetCurrentTimeAsync"/>.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The store's current time.</returns>
+    protected abstract Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken);
 
     /// <summary>Implements <see cref="GetPropertiesAsync"/>; <paramref name="key"/> is valid.</summary>
     /// <param name="key">The object's key.</param>

@@ -19,6 +19,9 @@ public sealed class CountingObjectStore(ObjectStore inner) : ObjectStore
 
     public override bool IsRemote => inner.IsRemote;
 
+    protected override Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken)
+        => inner.GetCurrentTimeAsync(cancellationToken);
+
     protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken)
         => inner.GetPropertiesAsync(key, cancellationToken);
 

@@ -111,6 +111,28 @@ public sealed class AzureBlobObjectStore : ObjectStore
     public override Uri Location { get; }
 
     /// <inheritdoc />
+    /// <remarks>The <c>Date</c> of the service's answer to a container properties request (whole seconds).</remarks>
+    protected override async Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken)
+    {
+        Response raw;
+        try
+        {
+            raw = (await _container.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).GetRawResponse();
+        }
+        catch (RequestFailedException ex) when (ex.GetRawResponse() is { } response)
+        {
+            // A missing container still answers with the service's time.
+            raw = response;
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException)
+        {
+            throw new ObjectStoreException(null, $"Could not read the time of {Location}: {Describe(ex)}", ex);
+        }
+
+        return raw.Headers.Date ?? throw new ObjectStoreException(null, $"{Location} answered without a Date header; the store's time is unknown.");
+    }
+
+    /// <inheritdoc />
     protected override async Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken)
     {
         try

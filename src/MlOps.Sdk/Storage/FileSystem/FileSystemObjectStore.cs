@@ -89,6 +89,11 @@ public sealed partial class FileSystemObjectStore : ObjectStore
     public string GetPath(string key) => PathOf(ObjectKey.Validate(key));
 
     /// <inheritdoc />
+    /// <remarks>The local clock (the store's <see cref="TimeProvider"/>), which stamps every write.</remarks>
+    protected override Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken)
+        => Task.FromResult(_timeProvider.GetUtcNow());
+
+    /// <inheritdoc />
     protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

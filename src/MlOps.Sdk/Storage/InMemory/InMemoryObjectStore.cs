@@ -48,6 +48,10 @@ public sealed class InMemoryObjectStore : ObjectStore
     }
 
     /// <inheritdoc />
+    protected override Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken)
+        => Task.FromResult(_timeProvider.GetUtcNow());
+
+    /// <inheritdoc />
     protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
