@@ -32,6 +32,11 @@ try
         await RecordBenchmark.RunAsync(azurite, scratch, quick);
     }
 
+    if (Selected("tracking"))
+    {
+        await TrackingBenchmark.RunAsync(azurite, scratch, quick);
+    }
+
     return 0;
 }
 finally

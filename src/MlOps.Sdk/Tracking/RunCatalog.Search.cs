@@ -63,18 +63,18 @@ public partial class RunCatalog
         var all = summaries.SelectMany(s => s).ToList();
 
         var running = all.Where(r => r.Status == RunStatus.Running).ToList();
-        var runs = new List<RunInfo>(all.Count);
-        runs.AddRange(all.Where(r => r.Status != RunStatus.Running).Select(r => new RunInfo(r, r.Status, null)));
+        var runs = new List<RunView>(all.Count);
+        runs.AddRange(all.Where(r => r.Status != RunStatus.Running).Select(r => new RunView(r, r.Status, null)));
         if (running.Count > 0)
         {
-            runs.AddRange(await RefreshRunningAsync(running, cancellationToken).ConfigureAwait(false));
+            runs.AddRange((await RefreshRunningAsync(running, cancellationToken).ConfigureAwait(false)).Select(i => new RunView(i.Record, i.Status, i.LastHeartbeat)));
         }
 
         var matching = runs.Where(filter.Matches).ToList();
         matching.Sort(ordering.Compare);
         foreach (var run in matching.Take(query.MaxResults ?? int.MaxValue))
         {
-            yield return run;
+            yield return run.ToInfo();
         }
     }
 

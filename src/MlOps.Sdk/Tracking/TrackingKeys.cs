@@ -9,7 +9,7 @@ namespace MlOps.Sdk.Tracking;
 /// runs/{runId}/run.json                              the run: status, params, tags, metric summaries, artifacts, lineage
 /// runs/{runId}/metrics/{writer}-{sequence}.csv       metric points, one segment per flush: name,step,timestamp_ms,value
 /// heartbeats/{runId}                                 rewritten while the run runs; its last-modified time is the heartbeat
-/// index/runs/{experiment}/snapshot.json              summaries of the experiment's runs, compacted
+/// index/runs/{experiment}/snapshot.jsonl             summaries of the experiment's runs, compacted: a header line, then a run per line
 /// index/runs/{experiment}/pending/{runId}-{rev}.json summaries written since the last compaction
 /// </code>
 /// </remarks>
@@ -29,7 +29,7 @@ internal static class TrackingKeys
 
     public static string Heartbeat(string runId) => HeartbeatsPrefix + runId;
 
-    public static string IndexSnapshot(string experiment) => $"index/runs/{experiment}/snapshot.json";
+    public static string IndexSnapshot(string experiment) => $"index/runs/{experiment}/snapshot.jsonl";
 
     public static string IndexPendingPrefix(string experiment) => $"index/runs/{experiment}/pending/";
 

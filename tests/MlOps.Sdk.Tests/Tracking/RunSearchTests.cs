@@ -106,7 +106,7 @@ public sealed class RunSearchTests(StoreKind kind)
 
         Assert.That(found, Is.EqualTo(30));
         Assert.That(reads, Is.LessThanOrEqualTo(3), "a snapshot and a few pending summaries, not 40 run records");
-        Assert.That(await _test.Store.GetPropertiesAsync("index/runs/bulk/snapshot.json"), Is.Not.Null);
+        Assert.That(await _test.Store.GetPropertiesAsync("index/runs/bulk/snapshot.jsonl"), Is.Not.Null);
         Assert.That(await _test.Store.ListAsync("index/runs/bulk/pending/").CountAsync(), Is.LessThanOrEqualTo(5));
     }
 

@@ -140,21 +140,13 @@ internal sealed class RunLinkRecord
     public string? Sha256 { get; set; }
 }
 
-/// <summary><c>index/runs/{experiment}/snapshot.json</c>: compacted run summaries.</summary>
-internal sealed class RunIndexSnapshot : IRecord
-{
-    public int SchemaVersion { get; set; } = IRecord.CurrentSchemaVersion;
-
-    public List<RunRecord> Runs { get; set; } = [];
-}
-
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate,
     WriteIndented = false)]
 [JsonSerializable(typeof(ExperimentRecord))]
 [JsonSerializable(typeof(RunRecord))]
-[JsonSerializable(typeof(RunIndexSnapshot))]
 internal sealed partial class TrackingJsonContext : JsonSerializerContext;

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.LightGbm;
+using MlOps.Sdk.Records;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Testing;
+using MlOps.Sdk.Tracking;
+
+namespace MlOps.Sdk.Benchmarks;
+
+/// <summary>What tracking costs: metric logging throughput, the overhead on a real training job, and search over 10,000 runs.</summary>
+internal static class TrackingBenchmark
+{
+    public static async Task RunAsync(AzuriteServer? azurite, string scratch, bool quick)
+    {
+        await LogMetricThroughputAsync(scratch, quick);
+        await TrackingOverheadAsync(scratch, quick);
+        await SearchAsync("fs", new FileSystemObjectStore(Path.Combine(scratch, "search")), quick);
+        if (azurite is not null)
+        {
+            var azure = new AzureBlobObjectStore(azurite.ConnectionString, "search-" + Guid.NewGuid().ToString("N")[..12]);
+            await SearchAsync("azure", azure, quick);
+            await azure.Container.DeleteAsync();
+        }
+    }
+
+    /// <summary>Points per second from the first <c>LogMetric</c> until <c>CompleteAsync</c> has stored them all, into a file-system store.</summary>
+    private static async Task LogMetricThroughputAsync(string scratch, bool quick)
+    {
+        var points = quick ? 3_000_000 : 10_000_000;
+        var client = new MlOpsClient(new FileSystemObjectStore(Path.Combine(scratch, "metrics")), Options());
+        var names = new[] { "loss", "accuracy", "learning_rate" };
+        await using var run = await client.Runs.StartAsync("throughput");
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < points; i++)
+        {
+            run.LogMetric(names[i % 3], i * 0.001, i / 3);
+        }
+
+        await run.CompleteAsync();
+        watch.Stop();
+        var stored = (await client.Runs.GetAsync(run.Id)).Metrics.Values.Sum(m => m.Count);
+        if (stored != points)
+        {
+            throw new InvalidOperationException($"Stored {stored} of {points} points.");
+        }
+
+        Report.Bench("log_metric_points_per_s", points / watch.Elapsed.TotalSeconds, "points/s");
+    }
+
+    /// <summary>
+    /// LightGBM on 100k flights (vega-datasets' flights-200k: delay over 15 minutes from distance and time of day), untracked (fit and evaluate) against tracked (the same, inside a run: trainer and
+    /// options, rows, fit time, one metric point per boosting iteration, evaluation metrics), alternating.
+    /// </summary>
+    private static async Task TrackingOverheadAsync(string scratch, bool quick)
+    {
+        var ml = new MLContext(seed: 1);
+        var flights = LoadFlights(100_000);
+        var split = ml.Data.TrainTestSplit(ml.Data.LoadFromEnumerable(flights), testFraction: 0.2, seed: 1);
+        var train = ml.Data.Cache(split.TrainSet);
+        var test = ml.Data.Cache(split.TestSet);
+        const int Iterations = 100;
+        var pipeline = ml.Transforms.CustomMapping<Flight, Features>(Features.From, contractName: null)
+            .Append(ml.Transforms.Concatenate("Features", "Distance", "Time"))
+            .Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options { NumberOfIterations = Iterations, NumberOfLeaves = 31, NumberOfThreads = 1, Seed = 1, Deterministic = true }));
+        var client = new MlOpsClient(new FileSystemObjectStore(Path.Combine(scratch, "overhead")), Options());
+
+        var untracked = new List<TimeSpan>();
+        var tracked = new List<TimeSpan>();
+        async Task<TimeSpan> UntrackedAsync()
+        {
+            var watch = Stopwatch.StartNew();
+            var plain = pipeline.Fit(train);
+            ml.BinaryClassification.Evaluate(plain.Transform(test));
+            await Task.CompletedTask;
+            return watch.Elapsed;
+        }
+
+        async Task<TimeSpan> TrackedAsync()
+        {
+            var watch = Stopwatch.StartNew();
+            await using (var run = await client.Runs.StartAsync("flight-delays"))
+            {
+                var model = run.Fit(pipeline, train);
+                var trees = model.LastTransformer.Model.SubModel.TrainedTreeEnsemble.Trees;
+                for (var iteration = 0; iteration < trees.Count; iteration++)
+                {
+                    run.LogMetric("tree_leaves", trees[iteration].NumberOfLeaves, iteration);
+                }
+
+                run.LogMetrics(ml.BinaryClassification.Evaluate(model.Transform(test)), "test.");
+            }
+
+            return watch.Elapsed;
+        }
+
+        // Warm up both paths (JIT, native LightGBM, the page cache, the store), then alternate which goes first.
+        for (var i = 0; i < 2; i++)
+        {
+            await UntrackedAsync();
+            await TrackedAsync();
+        }
+
+        for (var i = 0; i < (quick ? 6 : 12); i++)
+        {
+            if (i % 2 == 0)
+            {
+                untracked.Add(await UntrackedAsync());
+                tracked.Add(await TrackedAsync());
+            }
+            else
+            {
+                tracked.Add(await TrackedAsync());
+                untracked.Add(await UntrackedAsync());
+            }
+        }
+
+        var plainMedian = Report.Median(untracked);
+        var trackedMedian = Report.Median(tracked);
+        Report.Bench("lightgbm_100k_untracked", plainMedian.TotalMilliseconds, "ms");
+        Report.Bench("lightgbm_100k_tracked", trackedMedian.TotalMilliseconds, "ms");
+        Report.Ratio("tracking_overhead", trackedMedian / plainMedian);
+    }
+
+    /// <summary>A filter and an order over 10,000 finished runs, as the index holds them after compaction.</summary>
+    private static async Task SearchAsync(string name, ObjectStore store, bool quick)
+    {
+        const string Experiment = "search-bench";
+        var options = Options();
+        var records = new RecordStore(store, new ConflictRetry(new ConflictRetryOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        await records.CreateAsync(TrackingKeys.Experiment(Experiment), new ExperimentRecord { Name = Experiment, CreatedBy = "bench", CreatedAt = DateTimeOffset.UtcNow }, TrackingJsonContext.Default.ExperimentRecord, CancellationToken.None);
+        await store.WriteAsync(TrackingKeys.IndexSnapshot(Experiment), RunIndex.SerializeSnapshot(GenerateRuns(Experiment, 10_000)));
+        var query = new RunQuery
+        {
+            Filter = "params.trainer = 'LightGbm' AND metrics.auc > 0.7 AND (tags.team = 'forecasting' OR params.leaves >= 64)",
+            OrderBy = "metrics.auc DESC",
+            MaxResults = 100,
+        };
+
+        for (var i = 0; i < 3; i++)
+        {
+            var w = Stopwatch.StartNew();
+            var raw = await store.ReadAsync(TrackingKeys.IndexSnapshot(Experiment));
+            var readMs = w.ElapsedMilliseconds;
+            var parsed = RunIndex.ParseSnapshot("x", raw!.Content);
+            Report.Note($"{name}: snapshot {raw.Content.ToMemory().Length / 1e6:F1} MB read {readMs} ms, parse {w.ElapsedMilliseconds - readMs} ms ({parsed.Count} runs)");
+        }
+
+        // Cold: a new client, which downloads and parses the index; warm: the same client, which revalidates it by ETag.
+        var cold = new List<TimeSpan>();
+        var warm = new List<TimeSpan>();
+        var found = 0;
+        for (var i = 0; i < (quick ? 4 : 8); i++)
+        {
+            var fresh = new MlOpsClient(store, options);
+            var watch = Stopwatch.StartNew();
+            found = await fresh.Runs.SearchAsync(query).CountAsync();
+            cold.Add(watch.Elapsed);
+            watch.Restart();
+            found = await fresh.Runs.SearchAsync(query).CountAsync();
+            warm.Add(watch.Elapsed);
+        }
+
+        if (found != 100)
+        {
+            throw new InvalidOperationException($"The search found {found} runs, not 100.");
+        }
+
+        Report.Bench($"search_runs_10k_{name}_ms", Report.Median(cold.Skip(1)).TotalMilliseconds, "ms");
+        Report.Bench($"search_runs_10k_{name}_warm_ms", Report.Median(warm.Skip(1)).TotalMilliseconds, "ms");
+    }
+
+    private static List<RunRecord> GenerateRuns(string experiment, int count)
+    {
+        var random = new Random(1);
+        var start = DateTimeOffset.UtcNow.AddDays(-30);
+        var trainers = new[] { "LightGbm", "FastTree", "Sdca", "LightGbm" };
+        var teams = new[] { "forecasting", "research", "ops" };
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var started = start.AddMinutes(i * 3);
+            var auc = 0.5 + (random.NextDouble() * 0.45);
+            return new RunRecord
+            {
+                Id = Guid.CreateVersion7(started).ToString("N"),
+                Experiment = experiment,
+                Name = $"trial-{i}",
+                Status = RunStatus.Finished,
+                StartTime = started,
+                EndTime = started.AddMinutes(2),
+                Revision = 3,
+                Source = new RunSourceRecord { User = "bench", Machine = "bench", Environment = "development", GitCommit = "0123456789abcdef0123456789abcdef01234567", ProcessId = 1 },
+                Parameters = new Dictionary<string, string>
+                {
+                    ["trainer"] = trainers[i % trainers.Length],
+                    ["lr"] = (random.NextDouble() * 0.3).ToString("R", CultureInfo.InvariantCulture),
+                    ["leaves"] = (8 << random.Next(0, 5)).ToString(CultureInfo.InvariantCulture),
+                    ["seed"] = i.ToString(CultureInfo.InvariantCulture),
+                },
+                Tags = new Dictionary<string, string> { ["team"] = teams[i % teams.Length] },
+                Metrics = new Dictionary<string, MetricSummaryRecord>
+                {
+                    ["auc"] = new() { Last = auc, LastStep = 99, LastTimestamp = started.AddMinutes(2), Min = auc - 0.1, Max = auc, Count = 100 },
+                    ["loss"] = new() { Last = 1 - auc, LastStep = 99, LastTimestamp = started.AddMinutes(2), Min = 1 - auc, Max = 1, Count = 100 },
+                },
+            };
+        }).ToList();
+    }
+
+    private static MlOpsOptions Options()
+    {
+        var options = new MlOpsOptions { Environment = "development" };
+        options.ContentCache.Enabled = false;
+        return options;
+    }
+
+    private static List<Flight> LoadFlights(int count)
+    {
+        using var file = File.OpenRead(Path.Combine(RepositoryPaths.VegaData, "flights-200k.json"));
+        using var document = JsonDocument.Parse(file);
+        return document.RootElement.EnumerateArray().Take(count).Select(e => new Flight
+        {
+            Delay = e.GetProperty("delay").GetSingle(),
+            Distance = e.GetProperty("distance").GetSingle(),
+            Time = e.GetProperty("time").GetSingle(),
+        }).ToList();
+    }
+
+    /// <summary>A row of vega-datasets' flights-200k: departure delay (minutes), distance (miles), time of day (hours).</summary>
+    public sealed class Flight
+    {
+        public float Delay { get; set; }
+
+        public float Distance { get; set; }
+
+        public float Time { get; set; }
+    }
+
+    public sealed class Features
+    {
+        public bool Label { get; set; }
+
+        public static void From(Flight flight, Features features) => features.Label = flight.Delay > 15;
+    }
+}
