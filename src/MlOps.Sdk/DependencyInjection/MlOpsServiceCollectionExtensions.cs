@@ -14,7 +14,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MlOpsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="MlOpsClient"/> (and its <see cref="ObjectStore"/> and <see cref="ContentStore"/>),
+    /// Registers a singleton <see cref="MlOpsClient"/> (and its <see cref="ObjectStore"/>, <see cref="ContentStore"/>,
+    /// <see cref="MlOps.Sdk.Tracking.RunCatalog"/> and <see cref="MlOps.Sdk.Tracking.ExperimentCatalog"/>),
     /// with <see cref="MlOpsOptions"/> bound from the <c>MlOps</c> section of the registered <see cref="IConfiguration"/>
     /// (when there is one), then changed by <paramref name="configure"/>, and validated when the host starts.
     /// </summary>
@@ -60,6 +61,8 @@ public static class MlOpsServiceCollectionExtensions
         services.TryAddSingleton(CreateClient);
         services.TryAddSingleton(sp => sp.GetRequiredService<MlOpsClient>().Store);
         services.TryAddSingleton(sp => sp.GetRequiredService<MlOpsClient>().Content);
+        services.TryAddSingleton(sp => sp.GetRequiredService<MlOpsClient>().Runs);
+        services.TryAddSingleton(sp => sp.GetRequiredService<MlOpsClient>().Experiments);
     }
 
     private static MlOpsClient CreateClient(IServiceProvider services)

@@ -62,7 +62,10 @@ public abstract class ObjectStore
     /// <exception cref="ArgumentException"><paramref name="key"/> is not a valid key.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public Task<ObjectProperties?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default)
-        => GetPropertiesCoreAsync(ObjectKey.Validate(key), cancellationToken);
+    {
+        ObjectKey.Validate(key);
+        return InSdk(() => GetPropertiesCoreAsync(key, cancellationToken));
+    }
 
     /// <summary>Reads a whole object, with the ETag of the version read. Meant for records; stream large content with <see cref="OpenReadAsync"/>.</summary>
     /// <param name="key">The object's key.</param>
@@ -71,7 +74,10 @@ public abstract class ObjectStore
     /// <exception cref="ArgumentException"><paramref name="key"/> is not a valid key.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public Task<StoredObject?> ReadAsync(string key, CancellationToken cancellationToken = default)
-        => ReadCoreAsync(ObjectKey.Validate(key), cancellationToken);
+    {
+        ObjectKey.Validate(key);
+        return InSdk(() => ReadCoreAsync(key, cancellationToken));
+    }
 
     /// <summary>Writes a whole object under a condition.</summary>
     /// <param name="key">The object's key.</param>
@@ -87,7 +93,7 @@ public abstract class ObjectStore
     {
         ObjectKey.Validate(key);
         Guard.NotNull(content);
-        return WriteCoreAsync(key, content, condition, cancellationToken);
+        return InSdk(() => WriteCoreAsync(key, content, condition, cancellationToken));
     }
 
     /// <summary>Uploads an object from a stream under a condition, without buffering it whole in memory.</summary>
@@ -122,6 +128,7 @@ public abstract class ObjectStore
             throw new ArgumentException("The content stream cannot be read.", nameof(content));
         }
 
+        SdkCall.Enter();
         if (options.ExpectedSha256 is not { } expected)
         {
             return await UploadCoreAsync(key, content, options.Condition, cancellationToken).ConfigureAwait(false);
@@ -178,7 +185,10 @@ public abstract class ObjectStore
     /// <exception cref="ObjectNotFoundException">No object exists under the key.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
-        => OpenReadCoreAsync(ObjectKey.Validate(key), cancellationToken);
+    {
+        ObjectKey.Validate(key);
+        return InSdk(() => OpenReadCoreAsync(key, cancellationToken));
+    }
 
     /// <summary>Downloads an object into a stream, in parallel where the provider can, without buffering it whole in memory.</summary>
     /// <param name="key">The object's key.</param>
@@ -197,7 +207,7 @@ public abstract class ObjectStore
             throw new ArgumentException("The destination stream cannot be written.", nameof(destination));
         }
 
-        return DownloadToCoreAsync(key, destination, cancellationToken);
+        return InSdk(() => DownloadToCoreAsync(key, destination, cancellationToken));
     }
 
     /// <summary>Lists one page of the objects whose keys start with <paramref name="prefix"/>, in ordinal key order.</summary>
@@ -215,7 +225,7 @@ public abstract class ObjectStore
         var pageSize = pageSizeHint ?? DefaultPageSize;
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1, nameof(pageSizeHint));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize, nameof(pageSizeHint));
-        return ListPageCoreAsync(prefix, continuationToken, pageSize, cancellationToken);
+        return InSdk(() => ListPageCoreAsync(prefix, continuationToken, pageSize, cancellationToken));
     }
 
     /// <summary>Lists every object whose key starts with <paramref name="prefix"/>, in ordinal key order, page by page.</summary>
@@ -227,7 +237,7 @@ public abstract class ObjectStore
     public IAsyncEnumerable<ObjectProperties> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ObjectKey.ValidatePrefix(prefix);
-        return ListCoreAsync(prefix, cancellationToken);
+        return InSdk(ListCoreAsync(prefix, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -237,7 +247,7 @@ public abstract class ObjectStore
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The store's time (for Azure Blob Storage, the service's, to the second).</returns>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public Task<DateTimeOffset> GetCurrentTimeAsync(CancellationToken cancellationToken = default) => GetCurrentTimeCoreAsync(cancellationToken);
+    public Task<DateTimeOffset> GetCurrentTimeAsync(CancellationToken cancellationToken = default) => InSdk(() => GetCurrentTimeCoreAsync(cancellationToken));
 
     /// <summary>Deletes an object, optionally only if it still has a given ETag.</summary>
     /// <param name="key">The object's key.</param>
@@ -255,7 +265,7 @@ public abstract class ObjectStore
             throw new ArgumentException($"A conditional delete needs the ETag of a specific object version, not '{etag}'.", nameof(ifMatch));
         }
 
-        return DeleteCoreAsync(key, ifMatch, cancellationToken);
+        return InSdk(() => DeleteCoreAsync(key, ifMatch, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -350,9 +360,26 @@ public abstract class ObjectStore
     /// <returns>Whether an object was deleted.</returns>
     protected abstract Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken);
 
+    /// <summary>Runs a provider's operation in a flow marked as the SDK's, whose own caught exceptions are not the user's.</summary>
+    private static async Task<T> InSdk<T>(Func<Task<T>> operation)
+    {
+        SdkCall.Enter();
+        return await operation().ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<T> InSdk<T>(IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        SdkCall.Enter();
+        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return item;
+        }
+    }
+
     /// <summary>Reports a failed SHA-256 check of an upload, however the provider wrapped it, as <see cref="ContentChangedException"/>.</summary>
     private static async Task<ObjectProperties> ChangedContentTranslatedAsync(string key, string source, Func<Task<ObjectProperties>> upload)
     {
+        SdkCall.Enter();
         try
         {
             return await upload().ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using MlOps.Sdk.Records;
 using MlOps.Sdk.Storage;
+using MlOps.Sdk.Internal;
 
 namespace MlOps.Sdk.Tracking;
 
@@ -33,6 +34,7 @@ public class ExperimentCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<ExperimentInfo> CreateAsync(string name, string? description = null, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         TrackingNames.Experiment(name, nameof(name));
         var validTags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in tags ?? new Dictionary<string, string>())
@@ -54,6 +56,7 @@ public class ExperimentCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<ExperimentInfo> GetAsync(string name, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         TrackingNames.Experiment(name, nameof(name));
         var record = await _context.Records.GetAsync(TrackingKeys.Experiment(name), TrackingJsonContext.Default.ExperimentRecord, cancellationToken).ConfigureAwait(false);
         return record is null ? throw new ExperimentNotFoundException(name) : new ExperimentInfo(record);
@@ -66,6 +69,7 @@ public class ExperimentCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async IAsyncEnumerable<ExperimentInfo> ListAsync(bool includeDeleted = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         foreach (var record in await _context.ListExperimentsAsync(includeDeleted, cancellationToken).ConfigureAwait(false))
         {
             yield return new ExperimentInfo(record);
@@ -126,6 +130,7 @@ public class ExperimentCatalog
 
     private async Task<ExperimentInfo> ChangeAsync(string name, Action<ExperimentRecord> change, CancellationToken cancellationToken)
     {
+        SdkCall.Enter();
         TrackingNames.Experiment(name, nameof(name));
         var updated = await _context.Records.UpdateAsync(
             TrackingKeys.Experiment(name),

@@ -22,6 +22,7 @@ internal sealed class MetricBuffer
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _lastName;
     private int _lastId;
+    private bool _closed;
 
     public MetricBuffer(int capacity)
     {
@@ -44,18 +45,24 @@ internal sealed class MetricBuffer
         }
     }
 
-    /// <summary>Adds a point, waiting while the buffer is full. Returns whether it had to wait.</summary>
-    public bool Add(string name, double value, long step, long timestampMs, Func<string, string> validateName)
+    /// <summary>Adds a point, waiting while the buffer is full.</summary>
+    /// <returns><see langword="false"/> when the buffer is closed (the run is ending): the point was not taken.</returns>
+    public bool Add(string name, double value, long step, long timestampMs, Func<string, string> validateName, out bool waited)
     {
-        var waited = false;
+        waited = false;
         bool signal;
         lock (_gate)
         {
-            while (_count == _capacity)
+            while (_count == _capacity && !_closed)
             {
                 waited = true;
                 HalfFull?.Invoke();
                 Monitor.Wait(_gate, 100);
+            }
+
+            if (_closed)
+            {
+                return false;
             }
 
             signal = Append(name, value, step, timestampMs, validateName);
@@ -66,11 +73,33 @@ internal sealed class MetricBuffer
             HalfFull?.Invoke();
         }
 
-        return waited;
+        return true;
+    }
+
+    /// <summary>Refuses new points from now on (the run is ending) and wakes whoever waits for room.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            Monitor.PulseAll(_gate);
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Takes points again (ending the run failed, so it goes on).</summary>
+    public void Reopen()
+    {
+        lock (_gate)
+        {
+            _closed = false;
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 
     /// <summary>Adds a point, awaiting (not blocking) while the buffer is full.</summary>
-    public async ValueTask AddAsync(string name, double value, long step, long timestampMs, Func<string, string> validateName, CancellationToken cancellationToken)
+    /// <returns><see langword="false"/> when the buffer is closed (the run is ending): the point was not taken.</returns>
+    public async ValueTask<bool> AddAsync(string name, double value, long step, long timestampMs, Func<string, string> validateName, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -78,6 +107,11 @@ internal sealed class MetricBuffer
             bool signal;
             lock (_gate)
             {
+                if (_closed)
+                {
+                    return false;
+                }
+
                 if (_count < _capacity)
                 {
                     signal = Append(name, value, step, timestampMs, validateName);
@@ -97,7 +131,7 @@ internal sealed class MetricBuffer
 
             if (drained.IsCompleted)
             {
-                return;
+                return true;
             }
 
             await drained.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -3,20 +3,36 @@ using MlOps.Sdk.Storage;
 
 namespace MlOps.Sdk.Tracking;
 
-/// <content>Persistence: what was logged goes to the store as metric segments and compare-and-swap updates of the run's record.</content>
+/// <content>
+/// Persistence: what was logged goes to the store as metric segments and compare-and-swap updates of the run's record.
+/// Both are idempotent when retried after an outcome was lost: a segment is written create-if-absent under a name fixed
+/// before the first attempt, and a change carries this writer's sequence number, which the record remembers.
+/// </content>
 public partial class Run
 {
     private readonly Dictionary<string, MetricSummaryRecord> _pendingSummaries = new(StringComparer.Ordinal);
     private (string Key, BinaryData Csv)? _unwrittenSegment;
+    private PendingChange? _unappliedChange;
+    private long _changeSequence;
 
-    /// <summary>Writes buffered metrics as a new segment and applies pending changes to the run's record.</summary>
-    private async Task FlushCoreAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes buffered metrics and applies pending changes: one batch of each per round in the background (so a round
+    /// stays short and the heartbeat is never starved); when <paramref name="drain"/> (flush and end), rounds until
+    /// nothing is left, or for a flush while other threads keep logging, until what was logged before it is stored.
+    /// </summary>
+    private async Task FlushCoreAsync(bool drain)
     {
-        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _flushing.WaitAsync().ConfigureAwait(false);
         try
         {
-            await WriteMetricsAsync(cancellationToken).ConfigureAwait(false);
-            await WritePendingChangesAsync(cancellationToken).ConfigureAwait(false);
+            // A leftover from a failed attempt takes a round, then what was buffered takes one.
+            var rounds = drain ? 3 : 1;
+            do
+            {
+                await WriteMetricsAsync().ConfigureAwait(false);
+                await ApplyChangesAsync().ConfigureAwait(false);
+            }
+            while (--rounds > 0 && !(_metrics.IsEmpty && !HasPendingChanges()));
         }
         finally
         {
@@ -24,35 +40,32 @@ public partial class Run
         }
     }
 
-    /// <summary>Writes a segment left over by a failed attempt, then what the buffer holds, until the buffer is empty.</summary>
-    private async Task WriteMetricsAsync(CancellationToken cancellationToken)
+    /// <summary>Writes a segment left over by a failed attempt, or else the buffered points as a new one.</summary>
+    private async Task WriteMetricsAsync()
     {
-        while (true)
+        if (_unwrittenSegment is null)
         {
-            if (_unwrittenSegment is null)
+            if (_metrics.IsEmpty)
             {
-                if (_metrics.IsEmpty)
-                {
-                    return;
-                }
-
-                var batch = _metrics.TakeAll();
-                Summarize(batch);
-                _unwrittenSegment = (TrackingKeys.MetricSegment(Id, _writer, ++_segment), batch.ToCsv());
+                return;
             }
 
-            var (key, csv) = _unwrittenSegment.Value;
-            try
-            {
-                await _context.Store.WriteAsync(key, csv, WriteCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PreconditionFailedException)
-            {
-                // Written by an earlier attempt whose answer was lost.
-            }
-
-            _unwrittenSegment = null;
+            var batch = _metrics.TakeAll();
+            Summarize(batch);
+            _unwrittenSegment = (TrackingKeys.MetricSegment(Id, _writer, ++_segment), batch.ToCsv());
         }
+
+        var (key, csv) = _unwrittenSegment.Value;
+        try
+        {
+            await _context.Store.WriteAsync(key, csv, WriteCondition.IfNotExists).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Written by an earlier attempt whose answer was lost.
+        }
+
+        _unwrittenSegment = null;
     }
 
     /// <summary>Folds a batch into the per-metric summaries waiting to be stored in the run's record.</summary>
@@ -78,106 +91,104 @@ public partial class Run
         }
     }
 
-    private async Task WritePendingChangesAsync(CancellationToken cancellationToken)
+    private bool HasPendingChanges()
     {
-        Dictionary<string, string> parameters, tags;
-        Dictionary<string, MetricSummaryRecord> summaries;
-        List<RunLinkRecord> inputs, outputs;
         lock (_gate)
         {
-            if (_pendingParameters.Count + _pendingTags.Count + _pendingSummaries.Count + _pendingInputs.Count + _pendingOutputs.Count == 0)
+            return _unappliedChange is not null || _pendingParameters.Count + _pendingTags.Count + _pendingSummaries.Count + _pendingInputs.Count + _pendingOutputs.Count > 0;
+        }
+    }
+
+    /// <summary>
+    /// Applies a change left over by a failed attempt (as it was: its outcome is unknown), or else the pending changes as
+    /// a new one. Applying is skipped when the record already holds a change of this writer with this number or later.
+    /// </summary>
+    private async Task ApplyChangesAsync()
+    {
+        PendingChange change;
+        lock (_gate)
+        {
+            if (_unappliedChange is null)
             {
-                return;
+                if (_pendingParameters.Count + _pendingTags.Count + _pendingSummaries.Count + _pendingInputs.Count + _pendingOutputs.Count == 0)
+                {
+                    return;
+                }
+
+                _unappliedChange = new PendingChange(
+                    ++_changeSequence,
+                    new(_pendingParameters, StringComparer.Ordinal),
+                    new(_pendingTags, StringComparer.Ordinal),
+                    new(_pendingSummaries, StringComparer.Ordinal),
+                    [.. _pendingInputs],
+                    [.. _pendingOutputs]);
+                _pendingParameters.Clear();
+                _pendingTags.Clear();
+                _pendingSummaries.Clear();
+                _pendingInputs.Clear();
+                _pendingOutputs.Clear();
             }
 
-            parameters = new(_pendingParameters, StringComparer.Ordinal);
-            tags = new(_pendingTags, StringComparer.Ordinal);
-            summaries = new(_pendingSummaries, StringComparer.Ordinal);
-            inputs = [.. _pendingInputs];
-            outputs = [.. _pendingOutputs];
-            _pendingParameters.Clear();
-            _pendingTags.Clear();
-            _pendingSummaries.Clear();
-            _pendingInputs.Clear();
-            _pendingOutputs.Clear();
+            change = _unappliedChange;
         }
 
         var conflicts = new List<ParameterConflictException>();
-        try
-        {
-            await UpdateRecordAsync(
-                record =>
-                {
-                    conflicts.Clear();
-                    foreach (var (name, value) in parameters)
-                    {
-                        if (record.Parameters.TryGetValue(name, out var recorded) && recorded != value)
-                        {
-                            conflicts.Add(new ParameterConflictException(Id, name, recorded, value));
-                        }
-                        else
-                        {
-                            record.Parameters[name] = value;
-                        }
-                    }
-
-                    foreach (var (name, value) in tags)
-                    {
-                        record.Tags[name] = value;
-                    }
-
-                    foreach (var (name, summary) in summaries)
-                    {
-                        record.Metrics[name] = record.Metrics.TryGetValue(name, out var known) ? Merge(known, summary) : summary;
-                    }
-
-                    record.Inputs.AddRange(inputs);
-                    record.Outputs.AddRange(outputs);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Nothing was stored: keep it all for the next flush (newer values logged meanwhile win).
-            lock (_gate)
+        await UpdateRecordAsync(
+            record =>
             {
-                foreach (var (name, value) in parameters)
+                conflicts.Clear();
+                if (record.Writers.TryGetValue(_writer, out var applied) && applied >= change.Sequence)
                 {
-                    _pendingParameters.TryAdd(name, value);
+                    return;
                 }
 
-                foreach (var (name, value) in tags)
+                record.Writers[_writer] = change.Sequence;
+                foreach (var (name, value) in change.Parameters)
                 {
-                    _pendingTags.TryAdd(name, value);
+                    if (record.Parameters.TryGetValue(name, out var recorded) && recorded != value)
+                    {
+                        conflicts.Add(new ParameterConflictException(Id, name, recorded, value));
+                    }
+                    else
+                    {
+                        record.Parameters[name] = value;
+                    }
                 }
 
-                foreach (var (name, summary) in summaries)
+                foreach (var (name, value) in change.Tags)
                 {
-                    _pendingSummaries[name] = _pendingSummaries.TryGetValue(name, out var newer) ? Merge(summary, newer) : summary;
+                    record.Tags[name] = value;
                 }
 
-                _pendingInputs.InsertRange(0, inputs);
-                _pendingOutputs.InsertRange(0, outputs);
+                foreach (var (name, summary) in change.Summaries)
+                {
+                    record.Metrics[name] = record.Metrics.TryGetValue(name, out var known) ? Merge(known, summary) : summary;
+                }
+
+                record.Inputs.AddRange(change.Inputs);
+                record.Outputs.AddRange(change.Outputs);
+            },
+            CancellationToken.None).ConfigureAwait(false);
+
+        lock (_gate)
+        {
+            _unappliedChange = null;
+            foreach (var conflict in conflicts)
+            {
+                _parameters[conflict.Name] = conflict.RecordedValue;
             }
-
-            throw;
         }
 
         if (conflicts.Count > 0)
         {
-            lock (_gate)
-            {
-                foreach (var conflict in conflicts)
-                {
-                    _parameters[conflict.Name] = conflict.RecordedValue;
-                }
-            }
-
             Interlocked.Exchange(ref _backgroundFailure, conflicts[0]);
         }
     }
 
-    /// <summary>Changes the run's record by compare-and-swap, bumping its revision; revives it if another process had declared it crashed.</summary>
+    /// <summary>
+    /// Changes the run's record by compare-and-swap, bumping its revision. Refuses a record another process has ended
+    /// (<see cref="RunNotActiveException"/>); revives one another process declared crashed while this one was alive.
+    /// </summary>
     private async Task<RunRecord> UpdateRecordAsync(Action<RunRecord> change, CancellationToken cancellationToken)
     {
         var revived = false;
@@ -186,6 +197,11 @@ public partial class Run
             current =>
             {
                 var copy = (current ?? throw new RunNotFoundException(Id)).Clone();
+                if (copy.Status is RunStatus.Finished or RunStatus.Failed or RunStatus.Killed)
+                {
+                    throw new RunNotActiveException(Id, copy.Status, "writing to it (another process ended it)");
+                }
+
                 revived = copy.Status == RunStatus.Crashed;
                 if (revived)
                 {
@@ -201,12 +217,17 @@ public partial class Run
             cancellationToken).ConfigureAwait(false);
 
         _record = updated!;
-        if (revived)
+        if (revived && updated!.Status == RunStatus.Running)
         {
             TrackingLog.RunRevived(_context.Logger, Id);
-            if (updated!.Status == RunStatus.Running)
+            try
             {
                 await _context.Index.AppendAsync(updated, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectStoreException or IOException)
+            {
+                // The record is right; a search reads running runs from their records anyway.
+                TrackingLog.RunTidyUpFailed(_context.Logger, Id, ex);
             }
         }
 
@@ -231,4 +252,13 @@ public partial class Run
 
     private static double? Combine(double? a, double? b, Func<double, double, double> pick)
         => a is null ? b : b is null ? a : pick(a.Value, b.Value);
+
+    /// <summary>A change to the run's record, numbered so that retrying it after a lost answer applies it once.</summary>
+    private sealed record PendingChange(
+        long Sequence,
+        Dictionary<string, string> Parameters,
+        Dictionary<string, string> Tags,
+        Dictionary<string, MetricSummaryRecord> Summaries,
+        List<RunLinkRecord> Inputs,
+        List<RunLinkRecord> Outputs);
 }

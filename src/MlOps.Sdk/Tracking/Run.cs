@@ -40,13 +40,15 @@ public partial class Run : IAsyncDisposable
     private readonly List<RunLinkRecord> _pendingOutputs = [];
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
-    private readonly CancellationTokenSource _stop = new();
     private RunRecord _record = null!;
     private Task _background = Task.CompletedTask;
+    private volatile bool _stopRequested;
     private long _segment;
     private DateTimeOffset _nextHeartbeat;
     private Exception? _backgroundFailure;
+    private Phase _phase;
     private RunStatus _status;
+    private Task? _ending;
 
     internal Run(TrackingContext context, RunRecord record, RunScope scope)
     {
@@ -54,6 +56,7 @@ public partial class Run : IAsyncDisposable
         _record = record;
         _scope = scope;
         _status = RunStatus.Running;
+        _phase = Phase.Running;
         foreach (var (name, value) in record.Parameters)
         {
             _parameters[name] = value;
@@ -82,16 +85,23 @@ public partial class Run : IAsyncDisposable
     /// <summary>Gets when the run started.</summary>
     public virtual DateTimeOffset StartTime => _record.StartTime;
 
-    /// <summary>Gets the run's status: <see cref="RunStatus.Running"/> until it ends.</summary>
+    /// <summary>Gets the run's status: <see cref="RunStatus.Running"/> until it has ended.</summary>
     public virtual RunStatus Status
     {
         get
         {
             lock (_gate)
             {
-                return _status;
+                return _phase == Phase.Ended ? _status : RunStatus.Running;
             }
         }
+    }
+
+    private enum Phase
+    {
+        Running,
+        Ending,
+        Ended,
     }
 
     /// <summary>Records a parameter: set once; logging the same value again is accepted.</summary>
@@ -201,7 +211,15 @@ public partial class Run : IAsyncDisposable
         _scope.Progress();
         ThrowIfEndedFast("logging a metric");
         var when = (timestamp ?? _context.TimeProvider.GetUtcNow()).ToUnixTimeMilliseconds();
-        if (_metrics.Add(name, value, step, when, ValidateMetricName))
+        if (!_metrics.Add(name, value, step, when, ValidateMetricName, out var waited))
+        {
+            lock (_gate)
+            {
+                ThrowIfEnded("logging a metric");
+            }
+        }
+
+        if (waited)
         {
             TrackingLog.MetricBackPressure(_context.Logger, Id, _context.Options.MetricBufferCapacity);
         }
@@ -228,7 +246,14 @@ public partial class Run : IAsyncDisposable
         _scope.Progress();
         ThrowIfEndedFast("logging a metric");
         var when = (timestamp ?? _context.TimeProvider.GetUtcNow()).ToUnixTimeMilliseconds();
-        await _metrics.AddAsync(name, value, step, when, ValidateMetricName, cancellationToken).ConfigureAwait(false);
+        if (!await _metrics.AddAsync(name, value, step, when, ValidateMetricName, cancellationToken).ConfigureAwait(false))
+        {
+            lock (_gate)
+            {
+                ThrowIfEnded("logging a metric");
+            }
+        }
+
         if (_context.Options.WriteMetricsToStandardOutput)
         {
             await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{name}={value:R}")).ConfigureAwait(false);
@@ -262,10 +287,18 @@ public partial class Run : IAsyncDisposable
     {
         _scope.Progress();
         ThrowIfEndedFast("starting a child run");
-        options ??= new StartRunOptions();
-        options.Name ??= name;
-        options.ParentRunId = Id;
-        return RunCatalog.StartInScope(_context, Experiment, options, cancellationToken);
+        var child = new StartRunOptions { Name = options?.Name ?? name, Description = options?.Description, ParentRunId = Id };
+        foreach (var (key, value) in options?.Tags ?? new Dictionary<string, string>())
+        {
+            child.Tags[key] = value;
+        }
+
+        foreach (var (key, value) in options?.Parameters ?? new Dictionary<string, object?>())
+        {
+            child.Parameters[key] = value;
+        }
+
+        return RunCatalog.StartInScope(_context, Experiment, child, cancellationToken);
     }
 
     /// <summary>Writes everything logged so far to the store now, instead of at the next flush.</summary>
@@ -277,15 +310,22 @@ public partial class Run : IAsyncDisposable
     {
         RunScope.EnterSdk();
         _scope.Progress();
-        await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await FlushCoreAsync(drain: true).ConfigureAwait(false);
         ThrowBackgroundFailure();
     }
 
     /// <summary>Ends the run as <see cref="RunStatus.Finished"/>, storing everything logged.</summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when the run is recorded as ended.</returns>
-    /// <exception cref="ParameterConflictException">Another process recorded a parameter of this run with a different value.</exception>
-    /// <exception cref="ObjectStoreException">The store failed; the run stays Running and can be ended again.</exception>
+    /// <remarks>
+    /// Ending twice, or from two threads at once, ends the run once. While it ends, logging is refused. When ending fails
+    /// (the store is unreachable), nothing is lost: the run goes on Running, its writer restarted, and can be ended again.
+    /// </remarks>
+    /// <exception cref="ParameterConflictException">Another process recorded a parameter of this run with a different value; the run goes on.</exception>
+    /// <exception cref="RunNotActiveException">Another process ended the run meanwhile.</exception>
+    /// <exception cref="PreconditionFailedException">Other writers kept changing the run's record faster than it could be updated.</exception>
+    /// <exception cref="ObjectStoreException">The store failed; the run goes on Running and can be ended again.</exception>
     public virtual Task CompleteAsync(CancellationToken cancellationToken = default) => EndAsync(RunStatus.Finished, null, cancellationToken);
 
     /// <summary>Ends the run as <see cref="RunStatus.Failed"/>, recording the exception's type, message and stack trace.</summary>
@@ -310,12 +350,14 @@ public partial class Run : IAsyncDisposable
     /// block the run was started in. Stores everything logged.
     /// </summary>
     /// <returns>A task that completes when the run is recorded as ended.</returns>
+    /// <exception cref="ObjectStoreException">Ending a run that finished normally failed; when an exception is leaving the block, a failure to record it is logged instead, so the original exception is the one seen.</exception>
     public virtual ValueTask DisposeAsync()
     {
         // Synchronous, so the caller's flow is given back to the enclosing run (if any) before anything is awaited.
+        var pending = _scope.PendingException;
         _scope.Exit();
         GC.SuppressFinalize(this);
-        return new ValueTask(DisposeCoreAsync());
+        return new ValueTask(DisposeCoreAsync(pending));
     }
 
     /// <inheritdoc />
@@ -332,9 +374,10 @@ public partial class Run : IAsyncDisposable
         _ => value.ToString() ?? string.Empty,
     };
 
-    /// <summary>Starts the background writer; called once the run's record exists.</summary>
+    /// <summary>Starts the background writer; called once the run's record exists, and again when ending failed.</summary>
     internal void StartBackground()
     {
+        _stopRequested = false;
         _nextHeartbeat = _context.TimeProvider.GetUtcNow() + _context.Options.HeartbeatInterval;
 
         // Not in the caller's flow: the writer's own exceptions must not look like the user's.
@@ -344,7 +387,7 @@ public partial class Run : IAsyncDisposable
         }
     }
 
-    private async Task DisposeCoreAsync()
+    private async Task DisposeCoreAsync(Exception? pending)
     {
         RunScope.EnterSdk();
         if (Status != RunStatus.Running)
@@ -352,107 +395,194 @@ public partial class Run : IAsyncDisposable
             return;
         }
 
-        switch (_scope.PendingException)
+        if (pending is null)
         {
-            case OperationCanceledException:
-                await EndAsync(RunStatus.Killed, null, CancellationToken.None).ConfigureAwait(false);
-                break;
-            case { } exception:
-                await EndAsync(RunStatus.Failed, exception, CancellationToken.None).ConfigureAwait(false);
-                break;
-            default:
-                await EndAsync(RunStatus.Finished, null, CancellationToken.None).ConfigureAwait(false);
-                break;
+            await EndAsync(RunStatus.Finished, null, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await EndAsync(pending is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, pending is OperationCanceledException ? null : pending, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The exception leaving the block is the one that matters to the caller.
+            TrackingLog.RunEndFailed(_context.Logger, Id, ex);
         }
     }
 
+    /// <summary>Ends the run once, however many callers ask; a failed end leaves it Running, with its writer restarted.</summary>
     private async Task EndAsync(RunStatus status, Exception? exception, CancellationToken cancellationToken)
     {
         RunScope.EnterSdk();
         _scope.Progress();
+        cancellationToken.ThrowIfCancellationRequested();
+        Task ending;
         lock (_gate)
         {
-            if (_status != RunStatus.Running)
+            switch (_phase)
             {
-                return;
+                case Phase.Ended:
+                    return;
+                case Phase.Ending:
+                    ending = _ending!;
+                    break;
+                default:
+                    _phase = Phase.Ending;
+                    _metrics.Close();
+                    ending = _ending = EndCoreAsync(status, exception);
+                    break;
             }
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
-        if (status == RunStatus.Finished)
-        {
-            ThrowBackgroundFailure();
-        }
+        await ending.ConfigureAwait(false);
+    }
 
-        var end = _context.TimeProvider.GetUtcNow();
-        var failure = exception is null ? null : new RunFailureRecord
+    private async Task EndCoreAsync(RunStatus status, Exception? exception)
+    {
+        await Task.Yield();
+        RunRecord ended;
+        try
         {
-            Type = exception.GetType().FullName ?? exception.GetType().Name,
-            Message = Describe(exception),
-            StackTrace = exception.ToString(),
-        };
-        var ended = await UpdateRecordAsync(
-            record =>
+            _stopRequested = true;
+            _wake.Release();
+            await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await FlushCoreAsync(drain: true).ConfigureAwait(false);
+            if (status == RunStatus.Finished)
             {
-                record.Status = status;
-                record.EndTime = end;
-                record.Failure = failure;
-            },
-            cancellationToken).ConfigureAwait(false);
+                ThrowBackgroundFailure();
+            }
+
+            var end = _context.TimeProvider.GetUtcNow();
+            var failure = exception is null ? null : new RunFailureRecord
+            {
+                Type = exception.GetType().FullName ?? exception.GetType().Name,
+                Message = Describe(exception),
+                StackTrace = exception.ToString(),
+            };
+            ended = await UpdateRecordAsync(
+                record =>
+                {
+                    record.Status = status;
+                    record.EndTime = end;
+                    record.Failure = failure;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RunNotActiveException ex)
+        {
+            // Another process ended it (after resuming it): this handle has ended too, whatever it meant to record.
+            EndedElsewhere(ex);
+            throw;
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _phase = Phase.Running;
+                _ending = null;
+                _metrics.Reopen();
+            }
+
+            StartBackground();
+            throw;
+        }
 
         lock (_gate)
         {
             _status = status;
+            _phase = Phase.Ended;
         }
 
-        await _context.Index.AppendAsync(ended, cancellationToken).ConfigureAwait(false);
-        await _context.Store.DeleteAsync(TrackingKeys.Heartbeat(Id), cancellationToken: cancellationToken).ConfigureAwait(false);
-        TrackingLog.RunEnded(_context.Logger, Id, status, end - StartTime);
+        _scope.End();
+        TrackingLog.RunEnded(_context.Logger, Id, status, ended.EndTime!.Value - StartTime);
+
+        // The run has ended; what follows only tidies up, and a search reads an ended run's record if its summary is late.
+        try
+        {
+            await _context.Index.AppendAsync(ended, CancellationToken.None).ConfigureAwait(false);
+            await _context.Store.DeleteAsync(TrackingKeys.Heartbeat(Id)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectStoreException or IOException)
+        {
+            TrackingLog.RunTidyUpFailed(_context.Logger, Id, ex);
+        }
     }
 
     private async Task BackgroundLoopAsync()
     {
         RunScope.EnterSdk();
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        while (!_stopRequested)
         {
-            try
-            {
-                await _wake.WaitAsync(_context.Options.FlushInterval, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            await _wake.WaitAsync(_context.Options.FlushInterval).ConfigureAwait(false);
+            if (_stopRequested)
             {
                 return;
             }
 
             try
             {
-                await FlushCoreAsync(token).ConfigureAwait(false);
+                // The heartbeat first, so that no amount of logging delays it past the grace period.
                 if (_context.TimeProvider.GetUtcNow() >= _nextHeartbeat)
                 {
-                    await BeatAsync(token).ConfigureAwait(false);
+                    await BeatAsync(checkRevival: true, CancellationToken.None).ConfigureAwait(false);
                 }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
+
+                await FlushCoreAsync(drain: false).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ObjectStoreException or IOException)
             {
-                // Kept in memory; the next flush tries again.
+                // Kept in memory; the next round tries again.
                 TrackingLog.RunFlushFailed(_context.Logger, Id, ex);
+            }
+            catch (RunNotActiveException ex)
+            {
+                // Another process ended the run: nothing more can be recorded, so logging is refused from now on.
+                TrackingLog.RunFlushFailed(_context.Logger, Id, ex);
+                Interlocked.Exchange(ref _backgroundFailure, ex);
+                EndedElsewhere(ex);
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Not a passing outage (the record changed hands, conflicts never ended): reported at the next flush or end.
+                TrackingLog.RunFlushFailed(_context.Logger, Id, ex);
+                Interlocked.Exchange(ref _backgroundFailure, ex);
             }
         }
     }
 
-    /// <summary>Proves the run alive: its heartbeat object's last-modified time is judged by the store's clock.</summary>
-    internal async Task BeatAsync(CancellationToken cancellationToken)
+    private void EndedElsewhere(RunNotActiveException ex)
     {
-        _nextHeartbeat = _context.TimeProvider.GetUtcNow() + _context.Options.HeartbeatInterval;
+        lock (_gate)
+        {
+            _status = ex.Status;
+            _phase = Phase.Ended;
+            _metrics.Close();
+        }
+
+        _stopRequested = true;
+        _scope.End();
+    }
+
+    /// <summary>
+    /// Proves the run alive: its heartbeat object's last-modified time is judged by the store's clock. If another
+    /// process meanwhile declared the run crashed (the process was stalled), it is marked Running again.
+    /// </summary>
+    internal async Task BeatAsync(bool checkRevival, CancellationToken cancellationToken)
+    {
         var beat = BinaryData.FromString(string.Create(CultureInfo.InvariantCulture, $"{{\"processId\":{Environment.ProcessId},\"machine\":\"{Environment.MachineName}\"}}"));
         await _context.Store.WriteAsync(TrackingKeys.Heartbeat(Id), beat, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _nextHeartbeat = _context.TimeProvider.GetUtcNow() + _context.Options.HeartbeatInterval;
+        if (checkRevival && Status == RunStatus.Running)
+        {
+            var stored = await _context.Records.GetAsync(TrackingKeys.Run(Id), TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
+            if (stored?.Status == RunStatus.Crashed)
+            {
+                await UpdateRecordAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private void AddLink(List<RunLinkRecord> links, string uri, string? context, ContentHash? sha256, string operation)
@@ -466,17 +596,18 @@ public partial class Run : IAsyncDisposable
         }
     }
 
+    /// <summary>Refuses an operation once the run is ending or has ended; call under <c>_gate</c>.</summary>
     private void ThrowIfEnded(string operation)
     {
-        if (_status != RunStatus.Running)
+        if (_phase != Phase.Running)
         {
-            throw new RunNotActiveException(Id, _status, operation);
+            throw new RunNotActiveException(Id, _phase == Phase.Ended ? _status : RunStatus.Running, _phase == Phase.Ended ? operation : operation + " while it is ending");
         }
     }
 
     private void ThrowIfEndedFast(string operation)
     {
-        if (Volatile.Read(ref Unsafe.As<RunStatus, int>(ref _status)) != (int)RunStatus.Running)
+        if (Volatile.Read(ref Unsafe.As<Phase, int>(ref _phase)) != (int)Phase.Running)
         {
             lock (_gate)
             {

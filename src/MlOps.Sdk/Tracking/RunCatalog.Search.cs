@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MlOps.Sdk.Internal;
 
 namespace MlOps.Sdk.Tracking;
 
@@ -44,6 +45,7 @@ public partial class RunCatalog
     /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
     public virtual async Task<RunComparison> CompareAsync(IEnumerable<string> runIds, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         ArgumentNullException.ThrowIfNull(runIds);
         var ids = runIds.ToList();
         if (ids.Count == 0)
@@ -111,11 +113,13 @@ public partial class RunCatalog
         var refreshed = new RunInfo?[running.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, running.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var current = await _context.Records.GetAsync(TrackingKeys.Run(running[i].Id), TrackingJsonContext.Default.RunRecord, ct).ConfigureAwait(false) ?? running[i];
-            refreshed[i] = current.Status != RunStatus.Running
-                ? new RunInfo(current, current.Status, null)
-                : await ReportAsync(current, heartbeats.TryGetValue(current.Id, out var beat) ? beat : null, now, ct).ConfigureAwait(false);
+            var current = await _context.Records.GetAsync(TrackingKeys.Run(running[i].Id), TrackingJsonContext.Default.RunRecord, ct).ConfigureAwait(false);
+            refreshed[i] = current is null
+                ? null // a summary whose run was never created (its start failed)
+                : current.Status != RunStatus.Running
+                    ? new RunInfo(current, current.Status, null)
+                    : await ReportAsync(current, heartbeats.TryGetValue(current.Id, out var beat) ? beat : null, now, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return [.. refreshed.Select(r => r!)];
+        return [.. refreshed.Where(r => r is not null).Select(r => r!)];
     }
 }

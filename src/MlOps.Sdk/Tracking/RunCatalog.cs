@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using MlOps.Sdk.Records;
 using MlOps.Sdk.Storage;
+using MlOps.Sdk.Internal;
 
 namespace MlOps.Sdk.Tracking;
 
@@ -52,6 +53,7 @@ public partial class RunCatalog
     /// <exception cref="ArgumentException"><paramref name="experiment"/> is invalid.</exception>
     public virtual async Task RunAsync(string experiment, Func<Run, CancellationToken, Task> body, StartRunOptions? options = null, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         ArgumentNullException.ThrowIfNull(body);
         await RunAsync<bool>(experiment, async (run, ct) =>
         {
@@ -80,17 +82,17 @@ public partial class RunCatalog
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await run.KillAsync(CancellationToken.None).ConfigureAwait(false);
+            await EndQuietlyAsync(run, () => run.KillAsync(CancellationToken.None)).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex)
         {
-            await run.FailAsync(ex, CancellationToken.None).ConfigureAwait(false);
+            await EndQuietlyAsync(run, () => run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
             throw;
         }
         finally
         {
-            await run.DisposeAsync().ConfigureAwait(false);
+            await EndQuietlyAsync(run, () => run.DisposeAsync().AsTask()).ConfigureAwait(false);
         }
     }
 
@@ -119,6 +121,7 @@ public partial class RunCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<RunInfo> GetAsync(string runId, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         ValidateRunId(runId);
         var record = await _context.Records.GetAsync(TrackingKeys.Run(runId), TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false)
             ?? throw new RunNotFoundException(runId);
@@ -143,6 +146,7 @@ public partial class RunCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task SetTagAsync(string runId, string name, string value, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         ValidateRunId(runId);
         TrackingNames.Key(name, "Tag", nameof(name));
         var text = _context.Redactor.Redact(name, TrackingNames.Value(value, TrackingNames.MaxTagValueLength, "tag", name, nameof(value)));
@@ -172,6 +176,7 @@ public partial class RunCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<IReadOnlyList<MetricPoint>> GetMetricHistoryAsync(string runId, string metricName, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         ValidateRunId(runId);
         TrackingNames.Key(metricName, "Metric", nameof(metricName));
         if (await _context.Store.GetPropertiesAsync(TrackingKeys.Run(runId), cancellationToken).ConfigureAwait(false) is null)
@@ -180,7 +185,9 @@ public partial class RunCatalog
         }
 
         var segments = await _context.Store.ListAsync(TrackingKeys.MetricsPrefix(runId), cancellationToken).Select(p => p.Key).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var contents = await Task.WhenAll(segments.Select(key => _context.Store.ReadAsync(key, cancellationToken))).ConfigureAwait(false);
+        var contents = new StoredObject?[segments.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, segments.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+            contents[i] = await _context.Store.ReadAsync(segments[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
         return contents
             .Where(c => c is not null)
             .SelectMany(c => MetricBuffer.ParseCsv(c!.Content, metricName))
@@ -199,6 +206,7 @@ public partial class RunCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<Stream> OpenArtifactAsync(string runId, string artifactPath, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         TrackingNames.ArtifactPath(artifactPath);
         var run = await GetAsync(runId, cancellationToken).ConfigureAwait(false);
         var artifact = run.Artifacts.FirstOrDefault(a => a.Path == artifactPath)
@@ -216,19 +224,45 @@ public partial class RunCatalog
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<IReadOnlyList<string>> DownloadArtifactsAsync(string runId, string destination, string? artifactPath = null, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        if (artifactPath is not null)
+        {
+            TrackingNames.ArtifactPath(artifactPath.TrimEnd('/'), nameof(artifactPath));
+        }
+
         var run = await GetAsync(runId, cancellationToken).ConfigureAwait(false);
         var selected = run.Artifacts.Where(a => artifactPath is null || a.Path == artifactPath || a.Path.StartsWith(artifactPath.TrimEnd('/') + "/", StringComparison.Ordinal)).ToList();
         var root = Path.GetFullPath(destination);
         var written = new List<string>();
         foreach (var artifact in selected)
         {
-            var local = Path.Combine(root, artifact.Path.Replace('/', Path.DirectorySeparatorChar));
+            // A record edited by hand must not make a download write outside the destination.
+            TrackingNames.ArtifactPath(artifact.Path);
+            var local = Path.GetFullPath(Path.Combine(root, artifact.Path.Replace('/', Path.DirectorySeparatorChar)));
+            if (!local.StartsWith(Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Artifact path '{artifact.Path}' of run '{runId}' leads outside '{root}'.", nameof(runId));
+            }
+
             await _context.Content.DownloadToFileAsync(artifact.Sha256, local, cancellationToken).ConfigureAwait(false);
             written.Add(local);
         }
 
         return written;
+    }
+
+    /// <summary>Ends a run while the body's own exception is on its way: a failure to record the end is logged, not thrown.</summary>
+    private async Task EndQuietlyAsync(Run run, Func<Task> end)
+    {
+        try
+        {
+            await end().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (run.Status == RunStatus.Running)
+        {
+            TrackingLog.RunEndFailed(_context.Logger, run.Id, ex);
+        }
     }
 
     /// <summary>Starts a run with the caller's flow marked as the run's (synchronously, so the mark stays with the caller).</summary>
@@ -283,18 +317,29 @@ public partial class RunCatalog
                 Tags = tags,
             };
 
-            // The heartbeat first: a record without one would look crashed to a search in between.
+            // The heartbeat first (a record without one would look crashed), then the summary (a record without one would
+            // be missing from searches), then the record: a failure in between leaves nothing a search shows.
             var run = new Run(context, record, scope);
-            await run.BeatAsync(cancellationToken).ConfigureAwait(false);
-            await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
-            await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
+            await run.BeatAsync(checkRevival: false, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
+                await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await TryDeleteAsync(context.Store, TrackingKeys.IndexPending(experiment, record.Id, record.Revision)).ConfigureAwait(false);
+                await TryDeleteAsync(context.Store, TrackingKeys.Heartbeat(record.Id)).ConfigureAwait(false);
+                throw;
+            }
+
             run.StartBackground();
             TrackingLog.RunStarted(context.Logger, record.Id, experiment);
             return run;
         }
         catch
         {
-            scope.Exit();
+            scope.End();
             throw;
         }
     }
@@ -331,7 +376,7 @@ public partial class RunCatalog
         }
         catch (Exception ex)
         {
-            scope.Exit();
+            scope.End();
             if (ex is RunNotFoundException or RunNotActiveException)
             {
                 await _context.Store.DeleteAsync(TrackingKeys.Heartbeat(runId), cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -353,31 +398,53 @@ public partial class RunCatalog
             return new RunInfo(record, RunStatus.Running, lastHeartbeat);
         }
 
-        var crashed = await _context.Records.UpdateAsync(
-            TrackingKeys.Run(record.Id),
-            current =>
-            {
-                if (current is null || current.Status != RunStatus.Running || current.Revision != record.Revision)
-                {
-                    return null;
-                }
-
-                var copy = current.Clone();
-                copy.Status = RunStatus.Crashed;
-                copy.Revision++;
-                return copy;
-            },
-            TrackingJsonContext.Default.RunRecord,
-            cancellationToken).ConfigureAwait(false);
-        if (crashed is { Status: RunStatus.Crashed } && crashed.Revision == record.Revision + 1)
+        RunRecord? crashed;
+        try
         {
-            TrackingLog.RunCrashed(_context.Logger, record.Id, lastHeartbeat, now);
-            await _context.Index.AppendAsync(crashed, cancellationToken).ConfigureAwait(false);
-            return new RunInfo(crashed, RunStatus.Crashed, lastHeartbeat);
+            crashed = await _context.Records.UpdateAsync(
+                TrackingKeys.Run(record.Id),
+                current =>
+                {
+                    if (current is null || current.Status != RunStatus.Running || current.Revision != record.Revision)
+                    {
+                        return null;
+                    }
+
+                    var copy = current.Clone();
+                    copy.Status = RunStatus.Crashed;
+                    copy.Revision++;
+                    return copy;
+                },
+                TrackingJsonContext.Default.RunRecord,
+                cancellationToken).ConfigureAwait(false);
+            if (crashed is { Status: RunStatus.Crashed } && crashed.Revision == record.Revision + 1)
+            {
+                TrackingLog.RunCrashed(_context.Logger, record.Id, lastHeartbeat, now);
+                await _context.Index.AppendAsync(crashed, cancellationToken).ConfigureAwait(false);
+                return new RunInfo(crashed, RunStatus.Crashed, lastHeartbeat);
+            }
+        }
+        catch (ObjectStoreException ex)
+        {
+            // Reading needs no write access: with a read-only credential the crash is reported, not recorded.
+            TrackingLog.CrashNotRecorded(_context.Logger, record.Id, ex);
+            return new RunInfo(record, RunStatus.Crashed, lastHeartbeat);
         }
 
         // It changed meanwhile (it is alive, or ended): report what it is now.
         return crashed is null ? new RunInfo(record, RunStatus.Crashed, lastHeartbeat) : new RunInfo(crashed, crashed.Status, lastHeartbeat);
+    }
+
+    private static async Task TryDeleteAsync(ObjectStore store, string key)
+    {
+        try
+        {
+            await store.DeleteAsync(key).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException)
+        {
+            // Left behind; a summary without a record is skipped by searches, a heartbeat without one by nothing.
+        }
     }
 
     private static void ValidateRunId(string runId, string paramName = "runId")

@@ -34,11 +34,12 @@ internal sealed class RunIndex(TrackingContext context)
     /// <summary>The newest summary of every run of an experiment.</summary>
     public async Task<IReadOnlyCollection<RunRecord>> LoadAsync(string experiment, CancellationToken cancellationToken)
     {
-        var snapshotRead = ReadSnapshotAsync(experiment, cancellationToken);
+        // Pending first, then the snapshot: a compaction in between folds what was listed into the snapshot read after,
+        // so nothing is missed (the other order could miss summaries folded and deleted in between).
         var pendingKeys = await context.Store.ListAsync(TrackingKeys.IndexPendingPrefix(experiment), cancellationToken)
             .Select(p => p.Key)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        var snapshot = await snapshotRead.ConfigureAwait(false);
+        var snapshot = await ReadSnapshotAsync(experiment, cancellationToken).ConfigureAwait(false);
         var pending = await ReadAllAsync(pendingKeys, cancellationToken).ConfigureAwait(false);
 
         var merged = new Dictionary<string, RunRecord>(snapshot?.Runs.Count ?? 0, StringComparer.Ordinal);
@@ -52,7 +53,15 @@ internal sealed class RunIndex(TrackingContext context)
 
         if (pending.Count > context.Options.IndexCompactionThreshold)
         {
-            await CompactAsync(experiment, snapshot?.ETag, merged.Values, pending.Select(p => p.Key).ToList(), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CompactAsync(experiment, snapshot?.ETag, merged.Values, pending.Select(p => p.Key).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException ex)
+            {
+                // A read-only credential searches fine; it just cannot tidy up.
+                TrackingLog.CompactionFailed(context.Logger, experiment, ex);
+            }
         }
 
 

@@ -31,4 +31,16 @@ internal static partial class TrackingLog
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Metric buffer of run {RunId} is full ({Capacity} points); waiting for the writer")]
     public static partial void MetricBackPressure(ILogger logger, string runId, int capacity);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Could not record the end of run {RunId} while an exception left its block; the exception is passed on")]
+    public static partial void RunEndFailed(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Run {RunId} ended, but its final index summary or heartbeat removal failed; searches read its record instead")]
+    public static partial void RunTidyUpFailed(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Could not record run {RunId} as crashed (a read-only store?); reporting it crashed anyway")]
+    public static partial void CrashNotRecorded(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Could not compact the run index of {Experiment} (a read-only store?); searching without compacting")]
+    public static partial void CompactionFailed(ILogger logger, string experiment, Exception exception);
 }

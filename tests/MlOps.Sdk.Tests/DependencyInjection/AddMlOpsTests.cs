@@ -25,6 +25,8 @@ public sealed class AddMlOpsTests
             ["MlOps:Store:Provider"] = "FileSystem",
             ["MlOps:Store:Path"] = _folder,
             ["MlOps:Store:FileSystem:LockTimeout"] = "00:00:05",
+            ["MlOps:Tracking:HeartbeatInterval"] = "00:00:02",
+            ["MlOps:Tracking:SecretNames:0"] = "customer_*",
         });
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
 
@@ -36,7 +38,12 @@ public sealed class AddMlOpsTests
         Assert.That(((FileSystemObjectStore)client.Store).RootPath, Is.EqualTo(_folder));
         Assert.That(provider.GetRequiredService<ObjectStore>(), Is.SameAs(client.Store));
         Assert.That(provider.GetRequiredService<ContentStore>(), Is.SameAs(client.Content));
-        Assert.That(provider.GetRequiredService<IOptions<MlOpsOptions>>().Value.Store.FileSystem.LockTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(provider.GetRequiredService<MlOps.Sdk.Tracking.RunCatalog>(), Is.SameAs(client.Runs));
+        Assert.That(provider.GetRequiredService<MlOps.Sdk.Tracking.ExperimentCatalog>(), Is.SameAs(client.Experiments));
+        var options = provider.GetRequiredService<IOptions<MlOpsOptions>>().Value;
+        Assert.That(options.Store.FileSystem.LockTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(options.Tracking.HeartbeatInterval, Is.EqualTo(TimeSpan.FromSeconds(2)));
+        Assert.That(options.Tracking.SecretNames, Is.EqualTo(new[] { "customer_*" }));
     }
 
     [Test]

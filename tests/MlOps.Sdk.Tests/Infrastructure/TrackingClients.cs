@@ -7,11 +7,14 @@ namespace MlOps.Sdk.Tests.Infrastructure;
 public static class TrackingClients
 {
     public static MlOpsClient Create(ObjectStore store, Action<TrackingOptions>? configure = null)
+        => Create(store, options => configure?.Invoke(options.Tracking));
+
+    public static MlOpsClient Create(ObjectStore store, Action<MlOpsOptions> configure)
     {
         var options = new MlOpsOptions { Environment = "test" };
         options.ContentCache.Enabled = false;
         Fast(options.Tracking);
-        configure?.Invoke(options.Tracking);
+        configure(options);
         return new MlOpsClient(store, options);
     }
 

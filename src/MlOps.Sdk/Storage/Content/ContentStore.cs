@@ -86,6 +86,7 @@ public class ContentStore
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<ContentInfo> PutAsync(BinaryData content, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         Guard.NotNull(content);
         var bytes = content.ToMemory();
         var hash = ContentHash.Compute(bytes.Span);
@@ -114,6 +115,7 @@ public class ContentStore
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<ContentInfo> PutAsync(Stream content, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         Guard.NotNull(content);
         if (!content.CanRead)
         {
@@ -160,6 +162,7 @@ public class ContentStore
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<ContentInfo> PutFileAsync(string path, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         Guard.NotNullOrWhiteSpace(path);
         if (!File.Exists(path))
         {
@@ -176,7 +179,10 @@ public class ContentStore
     /// <returns><see langword="true"/> when it does.</returns>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<bool> ExistsAsync(ContentHash hash, CancellationToken cancellationToken = default)
-        => await _store.GetPropertiesAsync(GetKey(hash), cancellationToken).ConfigureAwait(false) is not null;
+    {
+        SdkCall.Enter();
+        return await _store.GetPropertiesAsync(GetKey(hash), cancellationToken).ConfigureAwait(false) is not null;
+    }
 
     /// <summary>Reads content whole, verified against its hash. Meant for small content; stream large content.</summary>
     /// <param name="hash">The content's hash.</param>
@@ -187,6 +193,7 @@ public class ContentStore
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<BinaryData> ReadAsync(ContentHash hash, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         if (_cache is not null)
         {
             var cached = await OpenCachedAsync(hash, cancellationToken).ConfigureAwait(false);
@@ -223,6 +230,7 @@ public class ContentStore
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<Stream> OpenReadAsync(ContentHash hash, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         if (_cache is not null)
         {
             return await OpenCachedAsync(hash, cancellationToken).ConfigureAwait(false);
@@ -245,6 +253,7 @@ public class ContentStore
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task DownloadToFileAsync(ContentHash hash, string path, CancellationToken cancellationToken = default)
     {
+        SdkCall.Enter();
         Guard.NotNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);

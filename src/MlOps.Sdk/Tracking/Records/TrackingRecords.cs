@@ -63,6 +63,9 @@ internal sealed class RunRecord : IRecord
 
     public List<RunLinkRecord> Outputs { get; set; } = [];
 
+    /// <summary>For each writer (a run handle in some process), the number of its last change applied: a retried change is applied once.</summary>
+    public Dictionary<string, long> Writers { get; set; } = new(StringComparer.Ordinal);
+
     public RunRecord Clone() => RecordCopy.Of(this, TrackingJsonContext.Default.RunRecord);
 }
 
