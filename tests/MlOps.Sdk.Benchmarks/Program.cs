@@ -32,10 +32,7 @@ try
         await RecordBenchmark.RunAsync(azurite, scratch, quick);
     }
 
-    if (Selected("tracking"))
-    {
-        await TrackingBenchmark.RunAsync(azurite, scratch, quick);
-    }
+    await TrackingBenchmark.RunAsync(azurite, scratch, quick, Selected);
 
     return 0;
 }

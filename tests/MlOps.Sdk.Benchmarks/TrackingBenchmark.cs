@@ -15,10 +15,24 @@ namespace MlOps.Sdk.Benchmarks;
 /// <summary>What tracking costs: metric logging throughput, the overhead on a real training job, and search over 10,000 runs.</summary>
 internal static class TrackingBenchmark
 {
-    public static async Task RunAsync(AzuriteServer? azurite, string scratch, bool quick)
+    /// <summary>Runs the parts whose names (<c>tracking-metrics</c>, <c>tracking-overhead</c>, <c>tracking-search</c>) are selected.</summary>
+    public static async Task RunAsync(AzuriteServer? azurite, string scratch, bool quick, Func<string, bool> selected)
     {
-        await LogMetricThroughputAsync(scratch, quick);
-        await TrackingOverheadAsync(scratch, quick);
+        if (selected("tracking-metrics"))
+        {
+            await LogMetricThroughputAsync(scratch, quick);
+        }
+
+        if (selected("tracking-overhead"))
+        {
+            await TrackingOverheadAsync(scratch, quick);
+        }
+
+        if (!selected("tracking-search"))
+        {
+            return;
+        }
+
         await SearchAsync("fs", new FileSystemObjectStore(Path.Combine(scratch, "search")), quick);
         if (azurite is not null)
         {
@@ -133,7 +147,7 @@ internal static class TrackingBenchmark
         var options = Options();
         var records = new RecordStore(store, new ConflictRetry(new ConflictRetryOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         await records.CreateAsync(TrackingKeys.Experiment(Experiment), new ExperimentRecord { Name = Experiment, CreatedBy = "bench", CreatedAt = DateTimeOffset.UtcNow }, TrackingJsonContext.Default.ExperimentRecord, CancellationToken.None);
-        await store.WriteAsync(TrackingKeys.IndexSnapshot(Experiment), RunIndex.SerializeSnapshot(GenerateRuns(Experiment, 10_000)));
+        await store.WriteAsync(TrackingKeys.IndexSnapshot(Experiment), RunSnapshot.Serialize(GenerateRuns(Experiment, 10_000).Select(r => IndexedRun.FromRecord(r)).ToList()));
         var query = new RunQuery
         {
             Filter = "params.trainer = 'LightGbm' AND metrics.auc > 0.7 AND (tags.team = 'forecasting' OR params.leaves >= 64)",
@@ -146,8 +160,8 @@ internal static class TrackingBenchmark
             var w = Stopwatch.StartNew();
             var raw = await store.ReadAsync(TrackingKeys.IndexSnapshot(Experiment));
             var readMs = w.ElapsedMilliseconds;
-            var parsed = RunIndex.ParseSnapshot("x", raw!.Content);
-            Report.Note($"{name}: snapshot {raw.Content.ToMemory().Length / 1e6:F1} MB read {readMs} ms, parse {w.ElapsedMilliseconds - readMs} ms ({parsed.Count} runs)");
+            var parsed = RunSnapshot.Parse("x", raw!.Content);
+            Report.Note($"{name}: snapshot {raw.Content.ToMemory().Length / 1e6:F1} MB read {readMs} ms, parse {w.ElapsedMilliseconds - readMs} ms ({parsed.Length} runs)");
         }
 
         // Cold: a new client, which downloads and parses the index; warm: the same client, which revalidates it by ETag.

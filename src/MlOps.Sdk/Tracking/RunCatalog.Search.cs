@@ -64,19 +64,21 @@ public partial class RunCatalog
         var summaries = await Task.WhenAll(experiments.Select(e => _context.Index.LoadAsync(e, cancellationToken))).ConfigureAwait(false);
         var all = summaries.SelectMany(s => s).ToList();
 
-        var running = all.Where(r => r.Status == RunStatus.Running).ToList();
-        var runs = new List<RunView>(all.Count);
-        runs.AddRange(all.Where(r => r.Status != RunStatus.Running).Select(r => new RunView(r, r.Status, null)));
+        // Ended runs as the index has them; running ones read fresh (they may have logged more, or crashed).
+        var running = all.Where(r => r.Status == RunStatus.Running).Select(r => r.Id).ToList();
+        var runs = new List<IRunFields>(all.Count);
+        runs.AddRange(all.Where(r => r.Status != RunStatus.Running));
         if (running.Count > 0)
         {
-            runs.AddRange((await RefreshRunningAsync(running, cancellationToken).ConfigureAwait(false)).Select(i => new RunView(i.Record, i.Status, i.LastHeartbeat)));
+            runs.AddRange(await RefreshRunningAsync(running, cancellationToken).ConfigureAwait(false));
         }
 
         var matching = runs.Where(filter.Matches).ToList();
         matching.Sort(ordering.Compare);
         foreach (var run in matching.Take(query.MaxResults ?? int.MaxValue))
         {
-            yield return run.ToInfo();
+            // Only now is a run's whole record deserialized from the index.
+            yield return run as RunInfo ?? ((IndexedRun)run).ToInfo();
         }
     }
 
@@ -101,7 +103,7 @@ public partial class RunCatalog
     }
 
     /// <summary>Reads running runs fresh from their records, with one listing of the heartbeats for all of them.</summary>
-    private async Task<List<RunInfo>> RefreshRunningAsync(List<RunRecord> running, CancellationToken cancellationToken)
+    private async Task<List<RunInfo>> RefreshRunningAsync(List<string> running, CancellationToken cancellationToken)
     {
         var heartbeats = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await foreach (var beat in _context.Store.ListAsync(TrackingKeys.HeartbeatsPrefix, cancellationToken).ConfigureAwait(false))
@@ -113,7 +115,7 @@ public partial class RunCatalog
         var refreshed = new RunInfo?[running.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, running.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var current = await _context.Records.GetAsync(TrackingKeys.Run(running[i].Id), TrackingJsonContext.Default.RunRecord, ct).ConfigureAwait(false);
+            var current = await _context.Records.GetAsync(TrackingKeys.Run(running[i]), TrackingJsonContext.Default.RunRecord, ct).ConfigureAwait(false);
             refreshed[i] = current is null
                 ? null // a summary whose run was never created (its start failed)
                 : current.Status != RunStatus.Running

@@ -8,6 +8,7 @@ namespace MlOps.Sdk.Tracking;
 public class RunInfo : IRunFields
 {
     private readonly RunRecord _record;
+    private IndexedRun? _fields;
 
     internal RunInfo(RunRecord record, RunStatus status, DateTimeOffset? lastHeartbeat)
     {
@@ -83,67 +84,16 @@ public class RunInfo : IRunFields
     /// <inheritdoc />
     public override string ToString() => $"{Experiment}/{Id} ({Status})";
 
-    bool IRunFields.TryGetParameter(string name, out string value) => RunView.TryGetParameter(_record, name, out value);
+    // What a filter or ordering reads, built the first time one does.
+    private IndexedRun Fields => _fields ??= IndexedRun.FromRecord(_record, Status);
 
-    bool IRunFields.TryGetTag(string name, out string value) => RunView.TryGetTag(_record, name, out value);
+    bool IRunFields.TryGetParameter(string name, out string value) => Fields.TryGetParameter(name, out value);
 
-    bool IRunFields.TryGetMetric(string name, out double value) => RunView.TryGetMetric(_record, name, out value);
+    bool IRunFields.TryGetTag(string name, out string value) => Fields.TryGetTag(name, out value);
 
-    bool IRunFields.TryGetAttribute(string name, out object? value) => RunView.TryGetAttribute(_record, Status, name, out value);
-}
+    bool IRunFields.TryGetMetric(string name, out double value) => Fields.TryGetMetric(name, out value);
 
-/// <summary>
-/// A run's summary as a search sees it: filtered and ordered through <see cref="IRunFields"/> without building a
-/// <see cref="RunInfo"/> (its dictionaries and lists) for every run, only for those returned.
-/// </summary>
-internal sealed class RunView(RunRecord record, RunStatus status, DateTimeOffset? lastHeartbeat) : IRunFields
-{
-    public RunRecord Record => record;
-
-    public RunInfo ToInfo() => new(record, status, lastHeartbeat);
-
-    public bool TryGetParameter(string name, out string value) => TryGetParameter(record, name, out value);
-
-    public bool TryGetTag(string name, out string value) => TryGetTag(record, name, out value);
-
-    public bool TryGetMetric(string name, out double value) => TryGetMetric(record, name, out value);
-
-    public bool TryGetAttribute(string name, out object? value) => TryGetAttribute(record, status, name, out value);
-
-    internal static bool TryGetParameter(RunRecord record, string name, out string value) => record.Parameters.TryGetValue(name, out value!);
-
-    internal static bool TryGetTag(RunRecord record, string name, out string value) => record.Tags.TryGetValue(name, out value!);
-
-    internal static bool TryGetMetric(RunRecord record, string name, out double value)
-    {
-        var found = record.Metrics.TryGetValue(name, out var summary);
-        value = found ? summary!.Last : 0;
-        return found;
-    }
-
-    internal static bool TryGetAttribute(RunRecord record, RunStatus status, string name, out object? value)
-    {
-        value = name switch
-        {
-            "run_id" => record.Id,
-            "name" => record.Name,
-            "experiment" => record.Experiment,
-            "status" => StatusNames[(int)status],
-            "user" => record.Source?.User,
-            "machine" => record.Source?.Machine,
-            "commit" => record.Source?.GitCommit,
-            "branch" => record.Source?.GitBranch,
-            "environment" => record.Source?.Environment,
-            "parent_run_id" => record.ParentRunId,
-            "start_time" => record.StartTime,
-            "end_time" => record.EndTime,
-            "duration" => (record.EndTime - record.StartTime)?.TotalSeconds,
-            _ => null,
-        };
-        return value is not null;
-    }
-
-    private static readonly string[] StatusNames = Enum.GetNames<RunStatus>();
+    bool IRunFields.TryGetAttribute(string name, out object? value) => Fields.TryGetAttribute(name, out value);
 }
 
 /// <summary>A file a run stored, addressed by its path inside the run and kept in the content store.</summary>

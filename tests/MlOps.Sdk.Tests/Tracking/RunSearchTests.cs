@@ -49,7 +49,38 @@ public sealed class RunSearchTests(StoreKind kind)
     {
         var found = await _client.Runs.SearchAsync(new RunQuery { Filter = filter }).Select(r => r.Name!).ToListAsync();
 
+        // The first search compacted the summaries into snapshots; a new client reads them back from the store.
+        var fresh = TrackingClients.Create(_test.Store);
+        var fromSnapshots = await fresh.Runs.SearchAsync(new RunQuery { Filter = filter }).Select(r => r.Name!).ToListAsync();
+
         Assert.That(found.Order(), Is.EqualTo(expected.Split(',', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.That(fromSnapshots.Order(), Is.EqualTo(found.Order()), "the same runs from the stored snapshot");
+    }
+
+    [Test]
+    public async Task SearchAsync_FromStoredSnapshot_ReturnsWholeRuns()
+    {
+        await TrackingClients.Create(_test.Store, t => t.IndexCompactionThreshold = 1).Runs.SearchAsync().CountAsync(); // compacts
+        Assert.That(await _test.Store.GetPropertiesAsync("index/runs/weather/snapshot.jsonl"), Is.Not.Null);
+
+        var fresh = TrackingClients.Create(_test.Store);
+        var failed = await fresh.Runs.SearchAsync(new RunQuery { Filter = "attributes.status = 'Failed'" }).SingleAsync();
+        var direct = await fresh.Runs.GetAsync(failed.Id);
+
+        Assert.That(failed.Failure?.Message, Is.EqualTo(direct.Failure?.Message).And.Not.Null);
+        Assert.That(failed.Parameters, Is.EquivalentTo(direct.Parameters));
+        Assert.That(failed.Metrics["auc"].Last, Is.EqualTo(direct.Metrics["auc"].Last));
+        Assert.That(failed.Source.User, Is.EqualTo(direct.Source.User).And.Not.Null);
+    }
+
+    [Test]
+    public async Task SearchAsync_CorruptSnapshot_ThrowsRecordFormatExceptionNamingIt()
+    {
+        await _test.Store.WriteAsync("index/runs/weather/snapshot.jsonl", BinaryData.FromString("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":"));
+
+        var ex = Assert.ThrowsAsync<Records.RecordFormatException>(async () => await TrackingClients.Create(_test.Store).Runs.SearchAsync().CountAsync());
+
+        Assert.That(ex!.Key, Is.EqualTo("index/runs/weather/snapshot.jsonl"));
     }
 
     [Test]

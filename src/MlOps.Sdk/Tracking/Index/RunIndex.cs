@@ -1,4 +1,3 @@
-using System.Buffers;
 using MlOps.Sdk.Records;
 using MlOps.Sdk.Storage;
 
@@ -19,7 +18,7 @@ namespace MlOps.Sdk.Tracking;
 internal sealed class RunIndex(TrackingContext context)
 {
     // The last snapshot read of each experiment, reused while its ETag is unchanged (a properties read instead of a download and parse).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Azure.ETag ETag, List<RunRecord> Runs)> _snapshots = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Azure.ETag ETag, IndexedRun[] Runs)> _snapshots = new(StringComparer.Ordinal);
 
     public Task AppendAsync(RunRecord record, CancellationToken cancellationToken)
     {
@@ -32,7 +31,7 @@ internal sealed class RunIndex(TrackingContext context)
     }
 
     /// <summary>The newest summary of every run of an experiment.</summary>
-    public async Task<IReadOnlyCollection<RunRecord>> LoadAsync(string experiment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<IndexedRun>> LoadAsync(string experiment, CancellationToken cancellationToken)
     {
         // Pending first, then the snapshot: a compaction in between folds what was listed into the snapshot read after,
         // so nothing is missed (the other order could miss summaries folded and deleted in between).
@@ -42,8 +41,8 @@ internal sealed class RunIndex(TrackingContext context)
         var snapshot = await ReadSnapshotAsync(experiment, cancellationToken).ConfigureAwait(false);
         var pending = await ReadAllAsync(pendingKeys, cancellationToken).ConfigureAwait(false);
 
-        var merged = new Dictionary<string, RunRecord>(snapshot?.Runs.Count ?? 0, StringComparer.Ordinal);
-        foreach (var run in (snapshot?.Runs ?? []).Concat(pending.Select(p => p.Record)))
+        var merged = new Dictionary<string, IndexedRun>(snapshot?.Runs.Length ?? 0, StringComparer.Ordinal);
+        foreach (var run in (snapshot?.Runs ?? []).Concat(pending.Select(p => IndexedRun.FromRecord(p.Record))))
         {
             if (!merged.TryGetValue(run.Id, out var known) || known.Revision < run.Revision)
             {
@@ -68,7 +67,7 @@ internal sealed class RunIndex(TrackingContext context)
         return merged.Values;
     }
 
-    private async Task<(Azure.ETag ETag, List<RunRecord> Runs)?> ReadSnapshotAsync(string experiment, CancellationToken cancellationToken)
+    private async Task<(Azure.ETag ETag, IndexedRun[] Runs)?> ReadSnapshotAsync(string experiment, CancellationToken cancellationToken)
     {
         var key = TrackingKeys.IndexSnapshot(experiment);
         if (_snapshots.TryGetValue(experiment, out var cached))
@@ -87,18 +86,18 @@ internal sealed class RunIndex(TrackingContext context)
             return null;
         }
 
-        var fresh = (read.ETag, ParseSnapshot(key, read.Content));
+        var fresh = (read.ETag, RunSnapshot.Parse(key, read.Content));
         _snapshots[experiment] = fresh;
         return fresh;
     }
 
-    private async Task CompactAsync(string experiment, Azure.ETag? snapshotETag, IEnumerable<RunRecord> runs, List<string> folded, CancellationToken cancellationToken)
+    private async Task CompactAsync(string experiment, Azure.ETag? snapshotETag, IEnumerable<IndexedRun> runs, List<string> folded, CancellationToken cancellationToken)
     {
-        List<RunRecord> ordered = [.. runs.OrderBy(r => r.Id, StringComparer.Ordinal)];
+        IndexedRun[] ordered = [.. runs.OrderBy(r => r.Id, StringComparer.Ordinal)];
         var condition = snapshotETag is { } etag ? WriteCondition.IfMatch(etag) : WriteCondition.IfNotExists;
         try
         {
-            var written = await context.Store.WriteAsync(TrackingKeys.IndexSnapshot(experiment), SerializeSnapshot(ordered), condition, cancellationToken).ConfigureAwait(false);
+            var written = await context.Store.WriteAsync(TrackingKeys.IndexSnapshot(experiment), RunSnapshot.Serialize(ordered), condition, cancellationToken).ConfigureAwait(false);
             _snapshots[experiment] = (written.ETag, ordered);
         }
         catch (PreconditionFailedException)
@@ -109,75 +108,7 @@ internal sealed class RunIndex(TrackingContext context)
 
         await Parallel.ForEachAsync(folded, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
             await context.Store.DeleteAsync(key, cancellationToken: ct).ConfigureAwait(false)).ConfigureAwait(false);
-        TrackingLog.IndexCompacted(context.Logger, experiment, folded.Count, ordered.Count);
-    }
-
-    /// <summary>
-    /// The snapshot format: JSON lines, a header (<c>{"schemaVersion":1,"runs":N}</c>) and then one run summary per
-    /// line, so that it can be parsed on all cores at once.
-    /// </summary>
-    internal static BinaryData SerializeSnapshot(IReadOnlyList<RunRecord> runs)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(1024, runs.Count * 768));
-        using (var header = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            header.WriteStartObject();
-            header.WriteNumber("schemaVersion", IRecord.CurrentSchemaVersion);
-            header.WriteNumber("runs", runs.Count);
-            header.WriteEndObject();
-        }
-
-        foreach (var run in runs)
-        {
-            buffer.Write("\n"u8);
-            using var line = new System.Text.Json.Utf8JsonWriter(buffer);
-            System.Text.Json.JsonSerializer.Serialize(line, run, TrackingJsonContext.Default.RunRecord);
-        }
-
-        buffer.Write("\n"u8);
-        return new BinaryData(buffer.WrittenMemory);
-    }
-
-    internal static List<RunRecord> ParseSnapshot(string key, BinaryData content)
-    {
-        var bytes = content.ToMemory();
-        var lines = new List<(int Start, int Length)>();
-        var span = bytes.Span;
-        for (var start = 0; start < span.Length;)
-        {
-            var end = span[start..].IndexOf((byte)'\n');
-            var length = end < 0 ? span.Length - start : end;
-            if (length > 0)
-            {
-                lines.Add((start, length));
-            }
-
-            start += length + 1;
-        }
-
-        if (lines.Count == 0)
-        {
-            throw new RecordFormatException(key, "is empty");
-        }
-
-        using (var header = System.Text.Json.JsonDocument.Parse(bytes.Slice(lines[0].Start, lines[0].Length)))
-        {
-            if (!header.RootElement.TryGetProperty("schemaVersion", out var version) || version.GetInt32() > IRecord.CurrentSchemaVersion)
-            {
-                throw new RecordFormatException(key, $"has schema version {version}, written by a newer MlOps.Sdk; this one reads up to version {IRecord.CurrentSchemaVersion}. Upgrade the package");
-            }
-        }
-
-        var runs = new RunRecord[lines.Count - 1];
-        Parallel.For(0, Environment.ProcessorCount, part =>
-        {
-            for (var i = part; i < runs.Length; i += Environment.ProcessorCount)
-            {
-                var (start, length) = lines[i + 1];
-                runs[i] = RecordStore.Deserialize(key, new BinaryData(bytes.Slice(start, length)), TrackingJsonContext.Default.RunRecord);
-            }
-        });
-        return [.. runs];
+        TrackingLog.IndexCompacted(context.Logger, experiment, folded.Count, ordered.Length);
     }
 
     private async Task<List<(string Key, RunRecord Record)>> ReadAllAsync(List<string> keys, CancellationToken cancellationToken)

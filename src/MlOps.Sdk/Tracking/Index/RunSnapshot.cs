@@ -1,0 +1,371 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using MlOps.Sdk.Records;
+
+namespace MlOps.Sdk.Tracking;
+
+/// <summary>
+/// The format of an experiment's run index snapshot: JSON lines, a header (<c>{"schemaVersion":1,"runs":N}</c>) and then
+/// one run summary record per line, ordered by run id.
+/// </summary>
+/// <remarks>
+/// Lines let the snapshot be parsed on all cores at once and let each run's JSON be kept as it is: a search reads only
+/// the fields it filters and orders on (<see cref="IndexedRun"/>) with a forward-only reader, and deserializes the whole
+/// record only for the runs it returns; a compaction copies unchanged runs' bytes into the next snapshot.
+/// </remarks>
+internal static class RunSnapshot
+{
+    /// <summary>Writes a snapshot of the given runs, in the order given.</summary>
+    public static BinaryData Serialize(IReadOnlyCollection<IndexedRun> runs)
+    {
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(1024, runs.Count * 768));
+        using (var header = new Utf8JsonWriter(buffer))
+        {
+            header.WriteStartObject();
+            header.WriteNumber("schemaVersion", IRecord.CurrentSchemaVersion);
+            header.WriteNumber("runs", runs.Count);
+            header.WriteEndObject();
+        }
+
+        foreach (var run in runs)
+        {
+            buffer.Write("\n"u8);
+            run.WriteTo(buffer);
+        }
+
+        buffer.Write("\n"u8);
+        return new BinaryData(buffer.WrittenMemory);
+    }
+
+    /// <summary>Reads a snapshot.</summary>
+    /// <param name="key">The snapshot's key, for errors.</param>
+    /// <param name="content">The snapshot.</param>
+    /// <returns>The runs, in the snapshot's order.</returns>
+    /// <exception cref="RecordFormatException">The snapshot is not valid, or was written by a newer version of MlOps.Sdk.</exception>
+    public static IndexedRun[] Parse(string key, BinaryData content)
+    {
+        var bytes = content.ToMemory();
+        var lines = new List<Range>();
+        var span = bytes.Span;
+        for (var start = 0; start < span.Length;)
+        {
+            var end = span[start..].IndexOf((byte)'\n');
+            var length = end < 0 ? span.Length - start : end;
+            if (length > 0)
+            {
+                lines.Add(new Range(start, start + length));
+            }
+
+            start += length + 1;
+        }
+
+        if (lines.Count == 0)
+        {
+            throw new RecordFormatException(key, "is empty");
+        }
+
+        CheckHeader(key, span[lines[0]]);
+        var runs = new IndexedRun[lines.Count - 1];
+        var parts = Math.Min(System.Environment.ProcessorCount, Math.Max(1, runs.Length / 256));
+        try
+        {
+            Parallel.For(0, parts, part =>
+            {
+                // One pool per part: the pools need no locks, and parts of a big snapshot still share most strings within them.
+                var pool = new StringPool();
+                for (var i = part; i < runs.Length; i += parts)
+                {
+                    var line = bytes[lines[i + 1]];
+                    runs[i] = IndexedRun.FromJson(line, key, ReadFields(key, line.Span, pool));
+                }
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.FirstOrDefault(e => e is RecordFormatException) is { } format)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(format);
+        }
+
+        return runs;
+    }
+
+    private static void CheckHeader(string key, ReadOnlySpan<byte> header)
+    {
+        var version = 0;
+        try
+        {
+            var reader = new Utf8JsonReader(header);
+            Next(ref reader);
+            Expect(ref reader, JsonTokenType.StartObject);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("schemaVersion"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number)
+                {
+                    version = reader.GetInt32();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new RecordFormatException(key, "does not start with a valid header", ex);
+        }
+
+        if (version is < 1 or > IRecord.CurrentSchemaVersion)
+        {
+            throw new RecordFormatException(key, $"has schema version {version}, written by a newer MlOps.Sdk; this one reads up to version {IRecord.CurrentSchemaVersion}. Upgrade the package");
+        }
+    }
+
+    /// <summary>Reads the searchable fields of one run's JSON, skipping the rest (artifacts, inputs, failure, ...).</summary>
+    private static IndexedRun.Fields ReadFields(string key, ReadOnlySpan<byte> json, StringPool pool)
+    {
+        var fields = new IndexedRun.Fields { Parameters = [], Tags = [], Metrics = [] };
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            Next(ref reader);
+            Expect(ref reader, JsonTokenType.StartObject);
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("schemaVersion"u8))
+                {
+                    Next(ref reader);
+                    if (reader.GetInt32() > IRecord.CurrentSchemaVersion)
+                    {
+                        throw new RecordFormatException(key, $"has a run of schema version {reader.GetInt32()}, written by a newer MlOps.Sdk; this one reads up to version {IRecord.CurrentSchemaVersion}. Upgrade the package");
+                    }
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    fields.Id = ReadString(ref reader, pool: null);
+                }
+                else if (reader.ValueTextEquals("experiment"u8))
+                {
+                    fields.Experiment = ReadString(ref reader, pool);
+                }
+                else if (reader.ValueTextEquals("name"u8))
+                {
+                    fields.Name = ReadString(ref reader, pool: null);
+                }
+                else if (reader.ValueTextEquals("parentRunId"u8))
+                {
+                    fields.ParentRunId = ReadString(ref reader, pool);
+                }
+                else if (reader.ValueTextEquals("status"u8))
+                {
+                    fields.Status = ReadStatus(ref reader, key);
+                }
+                else if (reader.ValueTextEquals("startTime"u8))
+                {
+                    Next(ref reader);
+                    fields.StartTime = reader.GetDateTimeOffset();
+                }
+                else if (reader.ValueTextEquals("endTime"u8))
+                {
+                    fields.EndTime = Next(ref reader) == JsonTokenType.Null ? null : reader.GetDateTimeOffset();
+                }
+                else if (reader.ValueTextEquals("revision"u8))
+                {
+                    Next(ref reader);
+                    fields.Revision = reader.GetInt64();
+                }
+                else if (reader.ValueTextEquals("source"u8))
+                {
+                    ReadSource(ref reader, ref fields, pool);
+                }
+                else if (reader.ValueTextEquals("parameters"u8))
+                {
+                    fields.Parameters = ReadStringMap(ref reader, pool);
+                }
+                else if (reader.ValueTextEquals("tags"u8))
+                {
+                    fields.Tags = ReadStringMap(ref reader, pool);
+                }
+                else if (reader.ValueTextEquals("metrics"u8))
+                {
+                    fields.Metrics = ReadMetrics(ref reader, pool);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new RecordFormatException(key, $"has a run{(fields.Id is null ? string.Empty : $" ('{fields.Id}')")} that is not a valid run record", ex);
+        }
+
+        return fields;
+    }
+
+    private static void ReadSource(ref Utf8JsonReader reader, ref IndexedRun.Fields fields, StringPool pool)
+    {
+        if (Next(ref reader) == JsonTokenType.Null)
+        {
+            return;
+        }
+
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("user"u8))
+            {
+                fields.User = ReadString(ref reader, pool);
+            }
+            else if (reader.ValueTextEquals("machine"u8))
+            {
+                fields.Machine = ReadString(ref reader, pool);
+            }
+            else if (reader.ValueTextEquals("environment"u8))
+            {
+                fields.Environment = ReadString(ref reader, pool);
+            }
+            else if (reader.ValueTextEquals("gitCommit"u8))
+            {
+                fields.Commit = ReadString(ref reader, pool);
+            }
+            else if (reader.ValueTextEquals("gitBranch"u8))
+            {
+                fields.Branch = ReadString(ref reader, pool);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    private static KeyValuePair<string, string>[] ReadStringMap(ref Utf8JsonReader reader, StringPool pool)
+    {
+        if (Next(ref reader) == JsonTokenType.Null)
+        {
+            return [];
+        }
+
+        Expect(ref reader, JsonTokenType.StartObject);
+        var entries = new List<KeyValuePair<string, string>>();
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var name = pool.Get(ref reader);
+            var value = ReadString(ref reader, pool) ?? throw new JsonException($"'{name}' has no value.");
+            entries.Add(KeyValuePair.Create(name, value));
+        }
+
+        return [.. entries];
+    }
+
+    private static KeyValuePair<string, double>[] ReadMetrics(ref Utf8JsonReader reader, StringPool pool)
+    {
+        if (Next(ref reader) == JsonTokenType.Null)
+        {
+            return [];
+        }
+
+        Expect(ref reader, JsonTokenType.StartObject);
+        var entries = new List<KeyValuePair<string, double>>();
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var name = pool.Get(ref reader);
+            Next(ref reader);
+            Expect(ref reader, JsonTokenType.StartObject);
+            var last = 0.0;
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("last"u8))
+                {
+                    last = Next(ref reader) == JsonTokenType.String
+                        ? double.Parse(reader.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture) // NaN, Infinity, -Infinity
+                        : reader.GetDouble();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            entries.Add(KeyValuePair.Create(name, last));
+        }
+
+        return [.. entries];
+    }
+
+    private static RunStatus ReadStatus(ref Utf8JsonReader reader, string key)
+    {
+        Next(ref reader);
+        var text = reader.GetString();
+        return Enum.TryParse<RunStatus>(text, ignoreCase: false, out var status) && Enum.IsDefined(status) && !char.IsAsciiDigit(text![0])
+            ? status
+            : throw new RecordFormatException(key, $"has a run with the unknown status '{text}'");
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, StringPool? pool)
+    {
+        var token = Next(ref reader);
+        if (token == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        Expect(ref reader, JsonTokenType.String);
+        return pool is null ? reader.GetString() : pool.Get(ref reader);
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+        => reader.Read() ? reader.TokenType : throw new JsonException("The JSON ends early.");
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType expected)
+    {
+        if (reader.TokenType != expected)
+        {
+            throw new JsonException($"Expected {expected} but found {reader.TokenType} at byte {reader.TokenStartIndex}.");
+        }
+    }
+
+    /// <summary>
+    /// Hands out one string instance per distinct short value (keys, users, commits, trainer names), so that 10,000 runs
+    /// logging the same parameter names do not allocate 10,000 copies of each.
+    /// </summary>
+    private sealed class StringPool
+    {
+        private const int MaxLength = 64;
+        private const int MaxCount = 16_384;
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public StringPool()
+        {
+            _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        /// <summary>The string or property name the reader is on.</summary>
+        public string Get(ref Utf8JsonReader reader)
+        {
+            // Unescaped, a JSON string has at most as many UTF-16 code units as its escaped UTF-8 form has bytes.
+            var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            if (length > MaxLength)
+            {
+                return reader.GetString()!;
+            }
+
+            Span<char> buffer = stackalloc char[MaxLength];
+            var text = buffer[..reader.CopyString(buffer)];
+            if (_lookup.TryGetValue(text, out var pooled))
+            {
+                return pooled;
+            }
+
+            var created = new string(text);
+            if (_strings.Count < MaxCount)
+            {
+                _strings.Add(created, created);
+            }
+
+            return created;
+        }
+    }
+}
