@@ -161,7 +161,17 @@ internal static class TrackingBenchmark
             var raw = await store.ReadAsync(TrackingKeys.IndexSnapshot(Experiment));
             var readMs = w.ElapsedMilliseconds;
             var parsed = RunSnapshot.Parse("x", raw!.Content);
-            Report.Note($"{name}: snapshot {raw.Content.ToMemory().Length / 1e6:F1} MB read {readMs} ms, parse {w.ElapsedMilliseconds - readMs} ms ({parsed.Length} runs)");
+            var parseMs = w.ElapsedMilliseconds - readMs;
+            w.Restart();
+            var filter = RunFilter.Parse(query.Filter);
+            var ordering = RunOrdering.Parse(query.OrderBy);
+            var matching = parsed.Where(filter.Matches).ToList();
+            var filterMs = w.Elapsed.TotalMilliseconds;
+            matching.Sort(ordering.Compare);
+            var sortMs = w.Elapsed.TotalMilliseconds - filterMs;
+            w.Restart();
+            var infos = matching.Take(100).Select(r => r.ToInfo()).Count();
+            Report.Note($"{name}: snapshot {raw.Content.ToMemory().Length / 1e6:F1} MB read {readMs} ms, parse {parseMs} ms ({parsed.Length} runs), filter {filterMs:F1} ms ({matching.Count}), sort {sortMs:F1} ms, materialize {w.Elapsed.TotalMilliseconds:F1} ms");
         }
 
         // Cold: a new client, which downloads and parses the index; warm: the same client, which revalidates it by ETag.
@@ -171,9 +181,11 @@ internal static class TrackingBenchmark
         for (var i = 0; i < (quick ? 4 : 8); i++)
         {
             var fresh = new MlOpsClient(store, options);
+            var (gen0, gen2, pause) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             var watch = Stopwatch.StartNew();
             found = await fresh.Runs.SearchAsync(query).CountAsync();
             cold.Add(watch.Elapsed);
+            Report.Note($"{name}: cold search {watch.Elapsed.TotalMilliseconds:F0} ms, {GC.CollectionCount(0) - gen0} GCs ({GC.CollectionCount(2) - gen2} full), {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms paused, heap {GC.GetTotalMemory(false) / 1e6:F0} MB");
             watch.Restart();
             found = await fresh.Runs.SearchAsync(query).CountAsync();
             warm.Add(watch.Elapsed);
