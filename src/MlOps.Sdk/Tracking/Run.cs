@@ -501,8 +501,9 @@ public partial class Run : IAsyncDisposable
         // The run has ended; what follows only tidies up, and a search reads an ended run's record if its summary is late.
         try
         {
-            await _context.Index.AppendAsync(ended, CancellationToken.None).ConfigureAwait(false);
-            await _context.Store.DeleteAsync(TrackingKeys.Heartbeat(Id)).ConfigureAwait(false);
+            await Task.WhenAll(
+                _context.Index.AppendAsync(ended, CancellationToken.None),
+                _context.Store.DeleteAsync(TrackingKeys.Heartbeat(Id))).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ObjectStoreException or IOException)
         {

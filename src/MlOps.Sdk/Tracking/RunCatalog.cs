@@ -318,16 +318,19 @@ public partial class RunCatalog
             };
 
             // The heartbeat first (a record without one would look crashed), then the summary (a record without one would
-            // be missing from searches), then the record: a failure in between leaves nothing a search shows.
+            // be missing from searches) and the record together: nobody knows the new id yet, so when either fails all
+            // three are deleted and nothing is left that a search or a get would show.
             var run = new Run(context, record, scope);
             await run.BeatAsync(checkRevival: false, cancellationToken).ConfigureAwait(false);
             try
             {
-                await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
-                await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(
+                    context.Index.AppendAsync(record, cancellationToken),
+                    context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken)).ConfigureAwait(false);
             }
             catch
             {
+                await TryDeleteAsync(context.Store, TrackingKeys.Run(record.Id)).ConfigureAwait(false);
                 await TryDeleteAsync(context.Store, TrackingKeys.IndexPending(experiment, record.Id, record.Revision)).ConfigureAwait(false);
                 await TryDeleteAsync(context.Store, TrackingKeys.Heartbeat(record.Id)).ConfigureAwait(false);
                 throw;

@@ -215,6 +215,26 @@ public sealed class RunRobustnessTests
         Assert.That((await client.Runs.GetAsync(parentId!)).Status, Is.EqualTo(RunStatus.Failed));
     }
 
+    [TestCase("index/runs/")]
+    [TestCase("runs/")]
+    [TestCase("heartbeats/")]
+    public async Task StartAsync_AWriteFails_LeavesNothingBehind(string failingPrefix)
+    {
+        // The summary and the record are written at the same time; whichever fails, the start leaves no trace.
+        var store = new FaultInjectingObjectStore(new InMemoryObjectStore());
+        var client = TrackingClients.Create(store);
+        await client.Experiments.CreateAsync("outage");
+        store.FailWrite = key => key.StartsWith(failingPrefix, StringComparison.Ordinal) ? new ObjectStoreException(key, "injected outage") : null;
+
+        Assert.ThrowsAsync<ObjectStoreException>(() => client.Runs.StartAsync("outage"));
+        store.FailWrite = null;
+
+        Assert.That(await store.ListAsync("runs/").CountAsync(), Is.Zero, "no run record");
+        Assert.That(await store.ListAsync("heartbeats/").CountAsync(), Is.Zero, "no heartbeat");
+        Assert.That(await store.ListAsync("index/").CountAsync(), Is.Zero, "no index summary");
+        Assert.That(await client.Runs.SearchAsync().CountAsync(), Is.Zero);
+    }
+
     [Test]
     public async Task StartChildAsync_ReusedOptions_AreNotChanged()
     {
