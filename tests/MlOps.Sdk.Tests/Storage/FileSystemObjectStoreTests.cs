@@ -237,6 +237,40 @@ public sealed class FileSystemObjectStoreTests
     }
 
     [Test]
+    public async Task WriteAndDelete_ManyThreadsInOneFolder_NeverFailWhileTheFolderComesAndGoes()
+    {
+        // Regression: a delete of a folder's last key removes the folder; a write whose rename into it failed for that
+        // reason was retried only for DirectoryNotFoundException, but when another writer had recreated the folder by
+        // the time .NET looked, the same failure surfaced as FileNotFoundException (seen with heartbeats of parallel runs).
+        var store = new FileSystemObjectStore(_root);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var until = DateTime.UtcNow.AddSeconds(3);
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            for (var i = 0; DateTime.UtcNow < until; i++)
+            {
+                try
+                {
+                    var key = $"beats/{t}-{i}";
+                    store.WriteAsync(key, BinaryData.FromString("{}")).GetAwaiter().GetResult();
+                    store.DeleteAsync(key).GetAwaiter().GetResult();
+                }
+                catch (Exception ex)
+                {
+                    failures.Enqueue(ex);
+                }
+            }
+        })).ToList();
+
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.That(failures, Is.Empty, () => string.Join("\n", failures.Take(3)));
+        await store.WriteAsync("beats/last", BinaryData.FromString("{}"));
+        Assert.That(await store.ListAsync("beats/").CountAsync(), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task UploadFileAsync_OldSourceFileWaitingForTheLock_IsNotSweptByAStoreOpeningMeanwhile()
     {
         // Regression: the copy in .tmp/ kept the source's old time stamp, so a store opened meanwhile (another process)

@@ -45,9 +45,11 @@ public sealed partial class FileSystemObjectStore
                 File.Move(temporary, path, overwrite: true);
                 return;
             }
-            catch (DirectoryNotFoundException) when (attempt <= 3)
+            catch (IOException ex) when (ex is (DirectoryNotFoundException or FileNotFoundException) && attempt <= 20 && File.Exists(temporary))
             {
-                // Not created yet, or just removed as empty by a delete of the folder's last key.
+                // The folder is not created yet, or was just removed as empty by a delete of its last key (which other
+                // writes and deletes in the folder can repeat). .NET reports the rename's ENOENT as a missing file when
+                // another writer has recreated the folder by the time it looks, so both mean: make the folder, try again.
                 CreateParentFolder(key, path);
             }
             catch (IOException) when (Directory.Exists(path))
@@ -95,13 +97,41 @@ public sealed partial class FileSystemObjectStore
 
     private static void CreateParentFolder(string key, string path)
     {
-        try
+        var folder = Path.GetDirectoryName(path)!;
+        for (var attempt = 1; ; attempt++)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            try
+            {
+                Directory.CreateDirectory(folder);
+                return;
+            }
+            catch (IOException ex)
+            {
+                // .NET reports a folder that a concurrent delete removed as empty (between mkdir's "exists" and its own
+                // check) as a file in the way; only a file that is really there is a conflict.
+                if (AnyFolderIsAFile(folder))
+                {
+                    throw new ObjectStoreException(key, $"The key '{key}' cannot be written: one of its folders is an object (a key must not also be the folder of another key).", ex);
+                }
+
+                if (attempt >= 20)
+                {
+                    throw new ObjectStoreException(key, $"The folder of '{key}' could not be created: {ex.Message}", ex);
+                }
+            }
         }
-        catch (IOException ex)
+    }
+
+    private static bool AnyFolderIsAFile(string folder)
+    {
+        for (var current = folder; !string.IsNullOrEmpty(current); current = Path.GetDirectoryName(current))
         {
-            throw new ObjectStoreException(key, $"The key '{key}' cannot be written: one of its folders is an object (a key must not also be the folder of another key).", ex);
+            if (File.Exists(current))
+            {
+                return true;
+            }
         }
+
+        return false;
     }
 }
