@@ -209,12 +209,11 @@ internal static class RunSnapshot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadSource(ref Utf8JsonReader reader, ref IndexedRun.Fields fields, StringPool pool)
     {
-        if (Next(ref reader) == JsonTokenType.Null)
+        if (!EnterObjectOrNull(ref reader))
         {
             return;
         }
 
-        Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("user"u8))
@@ -247,12 +246,11 @@ internal static class RunSnapshot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KeyValuePair<string, string>[] ReadStringMap(ref Utf8JsonReader reader, Scratch scratch)
     {
-        if (Next(ref reader) == JsonTokenType.Null)
+        if (!EnterObjectOrNull(ref reader))
         {
             return [];
         }
 
-        Expect(ref reader, JsonTokenType.StartObject);
         var entries = scratch.Texts;
         entries.Clear();
         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -268,12 +266,11 @@ internal static class RunSnapshot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KeyValuePair<string, double>[] ReadMetrics(ref Utf8JsonReader reader, Scratch scratch)
     {
-        if (Next(ref reader) == JsonTokenType.Null)
+        if (!EnterObjectOrNull(ref reader))
         {
             return [];
         }
 
-        Expect(ref reader, JsonTokenType.StartObject);
         var entries = scratch.Numbers;
         entries.Clear();
         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -322,6 +319,18 @@ internal static class RunSnapshot
 
         Expect(ref reader, JsonTokenType.String);
         return pool is null ? reader.GetString() : pool.Get(ref reader);
+    }
+
+    /// <summary>Reads a property's value: <see langword="false"/> when it is null, <see langword="true"/> at the start of an object.</summary>
+    private static bool EnterObjectOrNull(ref Utf8JsonReader reader)
+    {
+        if (Next(ref reader) == JsonTokenType.Null)
+        {
+            return false;
+        }
+
+        Expect(ref reader, JsonTokenType.StartObject);
+        return true;
     }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)
