@@ -318,15 +318,15 @@ public partial class RunCatalog
             };
 
             // The heartbeat first (a record without one would look crashed), then the summary (a record without one would
-            // be missing from searches) and the record together: nobody knows the new id yet, so when either fails all
-            // three are deleted and nothing is left that a search or a get would show.
+            // be missing from searches), then the record: each step only once the one before is stored, so a failure or a
+            // crash in between never leaves a record that searches miss (a summary without a record is skipped). Nobody
+            // knows the new id yet, so on failure everything is deleted, the record too in case only its answer was lost.
             var run = new Run(context, record, scope);
             await run.BeatAsync(checkRevival: false, cancellationToken).ConfigureAwait(false);
             try
             {
-                await Task.WhenAll(
-                    context.Index.AppendAsync(record, cancellationToken),
-                    context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken)).ConfigureAwait(false);
+                await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
+                await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
             }
             catch
             {

@@ -3,7 +3,7 @@ using MlOps.Sdk.Storage;
 
 namespace MlOps.Sdk.Tests.Infrastructure;
 
-/// <summary>A decorator whose writes can be slowed down or made to fail, key by key: outages on demand.</summary>
+/// <summary>A decorator whose writes can be slowed down or made to fail, and deletes made to fail, key by key: outages on demand.</summary>
 public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
 {
     private int _segmentWrites;
@@ -13,6 +13,9 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
 
     /// <summary>Gets or sets what decides whether a write (by key) fails, and with what.</summary>
     public Func<string, Exception?>? FailWrite { get; set; }
+
+    /// <summary>Gets or sets what decides whether a delete (by key) fails, and with what.</summary>
+    public Func<string, Exception?>? FailDelete { get; set; }
 
     /// <summary>Gets the number of metric segments written.</summary>
     public int SegmentWrites => Volatile.Read(ref _segmentWrites);
@@ -55,5 +58,6 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
 
     protected override Task<ObjectPage> ListPageCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) => inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
 
-    protected override Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken) => inner.DeleteAsync(key, ifMatch, cancellationToken);
+    protected override Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken)
+        => FailDelete?.Invoke(key) is { } failure ? Task.FromException<bool>(failure) : inner.DeleteAsync(key, ifMatch, cancellationToken);
 }

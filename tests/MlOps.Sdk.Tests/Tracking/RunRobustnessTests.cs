@@ -236,6 +236,22 @@ public sealed class RunRobustnessTests
     }
 
     [Test]
+    public async Task StartAsync_SummaryFailsAndSoDoesTheCleanup_LeavesNoRecordThatSearchesMiss()
+    {
+        // In an outage the cleanup fails too; what is left must never be a run record without its index summary (a run
+        // that GetAsync shows and no search finds). The record is written only once the summary is stored.
+        var store = new FaultInjectingObjectStore(new InMemoryObjectStore());
+        var client = TrackingClients.Create(store);
+        await client.Experiments.CreateAsync("outage");
+        store.FailWrite = key => key.StartsWith("index/", StringComparison.Ordinal) ? new ObjectStoreException(key, "injected outage") : null;
+        store.FailDelete = key => new ObjectStoreException(key, "injected outage");
+
+        Assert.ThrowsAsync<ObjectStoreException>(() => client.Runs.StartAsync("outage"));
+
+        Assert.That(await store.ListAsync("runs/").CountAsync(), Is.Zero);
+    }
+
+    [Test]
     public async Task StartChildAsync_ReusedOptions_AreNotChanged()
     {
         var client = TrackingClients.Create(new InMemoryObjectStore());

@@ -131,6 +131,21 @@ public sealed class RunSnapshotTests
     [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"parameters\":{\"p\":1}}")]
     [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"startTime\":\"yesterday\"}")]
     [TestCase("{\"schemaVersion\":1,\"runs\":1}\n[1,2]")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"parameters\":{\"a\":\"1\",\"a\":\"2\"}}", TestName = "{m}(repeated parameter)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"metrics\":{\"auc\":{\"last\":1},\"auc\":{\"last\":2}}}", TestName = "{m}(repeated metric)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"source\":{\"user\":\"ana\"},\"source\":null}", TestName = "{m}(repeated source)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"source\":{\"user\":\"ana\",\"user\":\"bob\"}}", TestName = "{m}(repeated user)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"status\":\"Finished\",\"status\":\"Failed\"}", TestName = "{m}(repeated status)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"metrics\":{\"auc\":{\"last\":\"1.5\"}}}", TestName = "{m}(metric as text)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"metrics\":{\"auc\":{\"last\":\"nan\"}}}", TestName = "{m}(lower-case nan)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\"}trailing", TestName = "{m}(text after the run)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\"}{\"id\":\"r1\",\"experiment\":\"demo\"}", TestName = "{m}(two runs on a line)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"parameters\":null}", TestName = "{m}(null parameters)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"tags\":null}", TestName = "{m}(null tags)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":1}\n{\"id\":\"r1\",\"experiment\":\"demo\",\"metrics\":null}", TestName = "{m}(null metrics)")]
+    [TestCase("{\"schemaVersion\":1,\"runs\":2}\n{\"id\":\"r1\",\"experiment\":\"demo\"}\n", TestName = "{m}(cut short)")]
+    [TestCase("{\"id\":\"r1\",\"experiment\":\"demo\",\"schemaVersion\":1}\n{\"id\":\"r2\",\"experiment\":\"demo\"}\n", TestName = "{m}(no header)")]
+    [TestCase("{\"runs\":0}\n", TestName = "{m}(header without a version)")]
     public void Parse_Corrupt_ThrowsRecordFormatExceptionNamingTheSnapshot(string content)
     {
         var ex = Assert.Throws<RecordFormatException>(() => RunSnapshot.Parse(Key, BinaryData.FromString(content)));

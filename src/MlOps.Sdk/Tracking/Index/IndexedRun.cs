@@ -20,7 +20,7 @@ internal sealed class IndexedRun : IRunFields
     // The record's JSON in the snapshot it came from (empty for a summary read from pending/), and the key of that snapshot.
     private readonly ReadOnlyMemory<byte> _json;
     private readonly string _source;
-    private RunRecord? _record;
+    private readonly RunRecord? _record;
 
     private IndexedRun(ReadOnlyMemory<byte> json, string source, RunRecord? record)
     {
@@ -106,10 +106,10 @@ internal sealed class IndexedRun : IRunFields
         Metrics = fields.Metrics,
     };
 
-    /// <summary>The whole summary record, deserialized the first time it is asked for.</summary>
+    /// <summary>The whole summary record, deserialized each time from the snapshot (not kept: the snapshot stays cached, and a search without a limit would keep every whole record with it).</summary>
     /// <exception cref="RecordFormatException">The snapshot's JSON of the run is not a valid run record.</exception>
     public RunRecord ToRecord()
-        => _record ??= RecordStore.Deserialize(_source, new BinaryData(_json), TrackingJsonContext.Default.RunRecord);
+        => _record ?? RecordStore.Deserialize(_source, new BinaryData(_json), TrackingJsonContext.Default.RunRecord);
 
     /// <summary>The run as a search returns it.</summary>
     public RunInfo ToInfo() => new(ToRecord(), Status, null);

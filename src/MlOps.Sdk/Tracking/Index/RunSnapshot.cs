@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MlOps.Sdk.Records;
@@ -66,7 +65,13 @@ internal static class RunSnapshot
             throw new RecordFormatException(key, "is empty");
         }
 
-        CheckHeader(key, span[lines[0]]);
+        var announced = ReadHeader(key, span[lines[0]]);
+        if (announced != lines.Count - 1)
+        {
+            // Cut short (or run together with something else): runs would be missing from searches without a word.
+            throw new RecordFormatException(key, $"announces {announced} runs but holds {lines.Count - 1}");
+        }
+
         var runs = new IndexedRun[lines.Count - 1];
         var parts = Math.Min(System.Environment.ProcessorCount, Math.Max(1, runs.Length / 256));
         try
@@ -90,35 +95,52 @@ internal static class RunSnapshot
         return runs;
     }
 
-    private static void CheckHeader(string key, ReadOnlySpan<byte> header)
+    /// <summary>Checks the header line and returns the number of runs it announces.</summary>
+    private static int ReadHeader(string key, ReadOnlySpan<byte> header)
     {
-        var version = 0;
+        int? version = null;
+        int? runs = null;
         try
         {
             var reader = new Utf8JsonReader(header);
             Next(ref reader);
             Expect(ref reader, JsonTokenType.StartObject);
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            while (Next(ref reader) == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("schemaVersion"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number)
+                if (reader.ValueTextEquals("schemaVersion"u8))
                 {
+                    Next(ref reader);
                     version = reader.GetInt32();
+                }
+                else if (reader.ValueTextEquals("runs"u8))
+                {
+                    Next(ref reader);
+                    runs = reader.GetInt32();
                 }
                 else
                 {
                     reader.Skip();
                 }
             }
+
+            ExpectEnd(ref reader);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             throw new RecordFormatException(key, "does not start with a valid header", ex);
         }
 
-        if (version is < 1 or > IRecord.CurrentSchemaVersion)
+        if (version > IRecord.CurrentSchemaVersion)
         {
             throw new RecordFormatException(key, $"has schema version {version}, written by a newer MlOps.Sdk; this one reads up to version {IRecord.CurrentSchemaVersion}. Upgrade the package");
         }
+
+        if (version is not >= 1 || runs is not >= 0)
+        {
+            throw new RecordFormatException(key, "does not start with a valid header (a schema version and a number of runs)");
+        }
+
+        return runs.Value;
     }
 
     /// <summary>Reads the searchable fields of one run's JSON, skipping the rest (artifacts, inputs, failure, ...).</summary>
@@ -127,6 +149,7 @@ internal static class RunSnapshot
     {
         var pool = scratch.Strings;
         var fields = new IndexedRun.Fields { Parameters = [], Tags = [], Metrics = [] };
+        var seen = 0; // the properties read so far, a bit each: the writer never repeats one, so a repeat is corruption
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -136,6 +159,7 @@ internal static class RunSnapshot
             {
                 if (reader.ValueTextEquals("schemaVersion"u8))
                 {
+                    Once(ref seen, 0, "schemaVersion");
                     Next(ref reader);
                     if (reader.GetInt32() > IRecord.CurrentSchemaVersion)
                     {
@@ -144,52 +168,64 @@ internal static class RunSnapshot
                 }
                 else if (reader.ValueTextEquals("id"u8))
                 {
+                    Once(ref seen, 1, "id");
                     fields.Id = ReadString(ref reader, pool: null);
                 }
                 else if (reader.ValueTextEquals("experiment"u8))
                 {
+                    Once(ref seen, 2, "experiment");
                     fields.Experiment = ReadString(ref reader, pool);
                 }
                 else if (reader.ValueTextEquals("name"u8))
                 {
+                    Once(ref seen, 3, "name");
                     fields.Name = ReadString(ref reader, pool: null);
                 }
                 else if (reader.ValueTextEquals("parentRunId"u8))
                 {
+                    Once(ref seen, 4, "parentRunId");
                     fields.ParentRunId = ReadString(ref reader, pool);
                 }
                 else if (reader.ValueTextEquals("status"u8))
                 {
+                    Once(ref seen, 5, "status");
                     fields.Status = ReadStatus(ref reader, key);
                 }
                 else if (reader.ValueTextEquals("startTime"u8))
                 {
+                    Once(ref seen, 6, "startTime");
                     Next(ref reader);
                     fields.StartTime = reader.GetDateTimeOffset();
                 }
                 else if (reader.ValueTextEquals("endTime"u8))
                 {
+                    Once(ref seen, 7, "endTime");
                     fields.EndTime = Next(ref reader) == JsonTokenType.Null ? null : reader.GetDateTimeOffset();
                 }
                 else if (reader.ValueTextEquals("revision"u8))
                 {
+                    Once(ref seen, 8, "revision");
                     Next(ref reader);
                     fields.Revision = reader.GetInt64();
                 }
                 else if (reader.ValueTextEquals("source"u8))
                 {
+                    Once(ref seen, 9, "source");
                     ReadSource(ref reader, ref fields, pool);
                 }
                 else if (reader.ValueTextEquals("parameters"u8))
                 {
+                    Once(ref seen, 10, "parameters");
                     fields.Parameters = ReadStringMap(ref reader, scratch);
                 }
                 else if (reader.ValueTextEquals("tags"u8))
                 {
+                    Once(ref seen, 11, "tags");
                     fields.Tags = ReadStringMap(ref reader, scratch);
                 }
                 else if (reader.ValueTextEquals("metrics"u8))
                 {
+                    Once(ref seen, 12, "metrics");
                     fields.Metrics = ReadMetrics(ref reader, scratch);
                 }
                 else
@@ -197,6 +233,8 @@ internal static class RunSnapshot
                     reader.Skip();
                 }
             }
+
+            ExpectEnd(ref reader);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -214,26 +252,32 @@ internal static class RunSnapshot
             return;
         }
 
+        var seen = 0;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("user"u8))
             {
+                Once(ref seen, 0, "source.user");
                 fields.User = ReadString(ref reader, pool);
             }
             else if (reader.ValueTextEquals("machine"u8))
             {
+                Once(ref seen, 1, "source.machine");
                 fields.Machine = ReadString(ref reader, pool);
             }
             else if (reader.ValueTextEquals("environment"u8))
             {
+                Once(ref seen, 2, "source.environment");
                 fields.Environment = ReadString(ref reader, pool);
             }
             else if (reader.ValueTextEquals("gitCommit"u8))
             {
+                Once(ref seen, 3, "source.gitCommit");
                 fields.Commit = ReadString(ref reader, pool);
             }
             else if (reader.ValueTextEquals("gitBranch"u8))
             {
+                Once(ref seen, 4, "source.gitBranch");
                 fields.Branch = ReadString(ref reader, pool);
             }
             else
@@ -246,17 +290,14 @@ internal static class RunSnapshot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KeyValuePair<string, string>[] ReadStringMap(ref Utf8JsonReader reader, Scratch scratch)
     {
-        if (!EnterObjectOrNull(ref reader))
-        {
-            return [];
-        }
-
+        EnterObject(ref reader);
         var entries = scratch.Texts;
         entries.Clear();
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             var name = scratch.Strings.Get(ref reader);
             var value = ReadString(ref reader, scratch.Strings) ?? throw new JsonException($"'{name}' has no value.");
+            CheckUnique(entries, name, scratch.Keys);
             entries.Add(KeyValuePair.Create(name, value));
         }
 
@@ -266,16 +307,13 @@ internal static class RunSnapshot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KeyValuePair<string, double>[] ReadMetrics(ref Utf8JsonReader reader, Scratch scratch)
     {
-        if (!EnterObjectOrNull(ref reader))
-        {
-            return [];
-        }
-
+        EnterObject(ref reader);
         var entries = scratch.Numbers;
         entries.Clear();
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             var name = scratch.Strings.Get(ref reader);
+            CheckUnique(entries, name, scratch.Keys);
             Next(ref reader);
             Expect(ref reader, JsonTokenType.StartObject);
             var last = 0.0;
@@ -283,9 +321,7 @@ internal static class RunSnapshot
             {
                 if (reader.ValueTextEquals("last"u8))
                 {
-                    last = Next(ref reader) == JsonTokenType.String
-                        ? double.Parse(reader.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture) // NaN, Infinity, -Infinity
-                        : reader.GetDouble();
+                    last = Next(ref reader) == JsonTokenType.String ? ReadNamedNumber(ref reader) : reader.GetDouble();
                 }
                 else
                 {
@@ -321,6 +357,69 @@ internal static class RunSnapshot
         return pool is null ? reader.GetString() : pool.Get(ref reader);
     }
 
+    /// <summary>Reads a property's value, which must be an object.</summary>
+    private static void EnterObject(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        Expect(ref reader, JsonTokenType.StartObject);
+    }
+
+    /// <summary>Reads the end of a run's JSON: nothing may follow it on its line.</summary>
+    private static void ExpectEnd(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            throw new JsonException($"Unexpected {reader.TokenType} after the end of the object, at byte {reader.TokenStartIndex}.");
+        }
+    }
+
+    /// <summary>Marks a property as read, refusing one read before.</summary>
+    private static void Once(ref int seen, int bit, string name)
+    {
+        if ((seen & (1 << bit)) != 0)
+        {
+            throw new JsonException($"'{name}' appears twice.");
+        }
+
+        seen |= 1 << bit;
+    }
+
+    /// <summary>Refuses a key a map already has (a linear scan for the usual handful, a set beyond).</summary>
+    private static void CheckUnique<T>(List<KeyValuePair<string, T>> entries, string name, HashSet<string> keys)
+    {
+        const int ScanLimit = 16;
+        if (entries.Count == ScanLimit)
+        {
+            keys.Clear();
+            keys.UnionWith(entries.Select(e => e.Key));
+        }
+
+        var repeated = false;
+        if (entries.Count >= ScanLimit)
+        {
+            repeated = !keys.Add(name);
+        }
+        else
+        {
+            foreach (var entry in entries)
+            {
+                repeated |= string.Equals(entry.Key, name, StringComparison.Ordinal);
+            }
+        }
+
+        if (repeated)
+        {
+            throw new JsonException($"'{name}' appears twice.");
+        }
+    }
+
+    /// <summary>A number written as a string: the serializer writes only NaN, Infinity and -Infinity that way.</summary>
+    private static double ReadNamedNumber(ref Utf8JsonReader reader)
+        => reader.ValueTextEquals("NaN"u8) ? double.NaN
+            : reader.ValueTextEquals("Infinity"u8) ? double.PositiveInfinity
+            : reader.ValueTextEquals("-Infinity"u8) ? double.NegativeInfinity
+            : throw new JsonException($"'{reader.GetString()}' is not a number.");
+
     /// <summary>Reads a property's value: <see langword="false"/> when it is null, <see langword="true"/> at the start of an object.</summary>
     private static bool EnterObjectOrNull(ref Utf8JsonReader reader)
     {
@@ -352,6 +451,8 @@ internal static class RunSnapshot
         public List<KeyValuePair<string, string>> Texts { get; } = [];
 
         public List<KeyValuePair<string, double>> Numbers { get; } = [];
+
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>
