@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MlOps.Sdk.Data;
 using MlOps.Sdk.Internal;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
@@ -8,7 +9,7 @@ namespace MlOps.Sdk;
 
 /// <summary>
 /// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
-/// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Content</c> today; <c>client.Datasets</c>,
+/// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Datasets</c>, <c>client.Content</c> today;
 /// <c>client.Models</c>, ... as the features arrive).
 /// </summary>
 /// <remarks>
@@ -29,6 +30,7 @@ public class MlOpsClient
     private readonly string _environment = null!;
     private readonly ExperimentCatalog _experiments = null!;
     private readonly RunCatalog _runs = null!;
+    private readonly DatasetCatalog _datasets = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -70,6 +72,7 @@ public class MlOpsClient
         var tracking = new TrackingContext(_store, _content, ConflictRetry, options.Tracking, _environment, TimeProvider, LoggerFactory);
         _experiments = new ExperimentCatalog(tracking);
         _runs = new RunCatalog(tracking);
+        _datasets = new DatasetCatalog(new DataContext(_store, _content, ConflictRetry, options.Datasets, _environment, _runs, TimeProvider, LoggerFactory));
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -83,6 +86,9 @@ public class MlOpsClient
 
     /// <summary>Gets the runs: start, resume, search and compare tracked runs of training, evaluation, search trials and pipeline steps.</summary>
     public virtual RunCatalog Runs => _runs;
+
+    /// <summary>Gets the datasets: register files, folders and data views as content-addressed versions, resolve <c>datasets:/</c> URIs, aliases and lineage.</summary>
+    public virtual DatasetCatalog Datasets => _datasets;
 
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;

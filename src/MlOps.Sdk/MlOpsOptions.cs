@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MlOps.Sdk.Data;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
 
@@ -43,6 +44,11 @@ public sealed class MlOpsOptions
     /// <value>Default: heartbeat every 10 s, crashed after 1 min without one, flush every second.</value>
     [Required]
     public TrackingOptions Tracking { get; set; } = new();
+
+    /// <summary>Gets or sets how datasets are registered and loaded: the hash cache, packing of small files, parallelism.</summary>
+    /// <value>Default: hash cache on, files under 1 MiB packed, twice the processors in parallel.</value>
+    [Required]
+    public DatasetOptions Datasets { get; set; } = new();
 
     /// <summary>Gets or sets how changes to shared records retry when another writer changed them first.</summary>
     /// <value>Default: 20 retries, 10 ms growing to 1 s, with jitter.</value>

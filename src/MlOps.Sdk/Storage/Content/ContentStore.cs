@@ -330,6 +330,10 @@ public class ContentStore
     /// Uploads a hashed file create-if-absent. The store checks that what it stores still has the hash (the caller's file
     /// may have been written to since it was hashed), so nothing is ever stored under the wrong address.
     /// </summary>
+    /// <summary>Stores a file already hashed by the caller; the upload still checks the bytes against <paramref name="hash"/>.</summary>
+    internal Task<ContentInfo> PutHashedFileAsync(string path, ContentHash hash, long length, CancellationToken cancellationToken)
+        => PutHashedFileAsync(path, hash, length, ownCopy: false, cancellationToken);
+
     private async Task<ContentInfo> PutHashedFileAsync(string path, ContentHash hash, long length, bool ownCopy, CancellationToken cancellationToken)
     {
         if (await IsStoredAsync(hash, length, cancellationToken).ConfigureAwait(false))

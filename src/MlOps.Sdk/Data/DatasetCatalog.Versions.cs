@@ -1,0 +1,270 @@
+using System.Runtime.CompilerServices;
+using MlOps.Sdk.Internal;
+using MlOps.Sdk.Records;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Tracking;
+
+namespace MlOps.Sdk.Data;
+
+/// <content>Reading versions, aliases and lineage.</content>
+public partial class DatasetCatalog
+{
+    /// <summary>Resolves a reference (a version, an alias, or <c>latest</c>) to its version.</summary>
+    /// <param name="reference">The reference.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version.</returns>
+    /// <exception cref="DatasetNotFoundException">No version answers the reference.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<DatasetVersion> GetAsync(DatasetRef reference, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        ArgumentNullException.ThrowIfNull(reference);
+        var number = await ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+        var record = await ReadVersionAsync(reference.Name, number, cancellationToken).ConfigureAwait(false)
+            ?? throw new DatasetNotFoundException(reference.ToString(), $"version {number} does not exist");
+        return new DatasetVersion(this, record, created: false);
+    }
+
+    /// <summary>Resolves a URI (<c>datasets:/name/3</c>, <c>datasets:/name@alias</c>) to its version.</summary>
+    /// <param name="uri">The URI.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version.</returns>
+    /// <exception cref="FormatException"><paramref name="uri"/> is not a dataset URI.</exception>
+    /// <exception cref="DatasetNotFoundException">No version answers it.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual Task<DatasetVersion> GetAsync(string uri, CancellationToken cancellationToken = default) => GetAsync(DatasetRef.Parse(uri), cancellationToken);
+
+    /// <summary>Lists the versions of a dataset, oldest first.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="cancellationToken">A token to cancel the enumeration.</param>
+    /// <returns>The versions; none when the dataset does not exist.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async IAsyncEnumerable<DatasetVersion> ListVersionsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        await foreach (var record in ListVersionRecordsAsync(name, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new DatasetVersion(this, record, created: false);
+        }
+    }
+
+    /// <summary>Lists the names of the datasets in the store, in ordinal order.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The names.</returns>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyList<string>> ListNamesAsync(CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var item in _context.Store.ListAsync(DataKeys.Root, cancellationToken).ConfigureAwait(false))
+        {
+            var rest = item.Key.AsSpan(DataKeys.Root.Length);
+            var slash = rest.IndexOf('/');
+            if (slash > 0 && rest[(slash + 1)..].StartsWith("versions/", StringComparison.Ordinal))
+            {
+                names.Add(rest[..slash].ToString());
+            }
+        }
+
+        return [.. names];
+    }
+
+    /// <summary>Points an alias at a version (creating or moving it) by compare-and-swap; the change is kept in the alias's history.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="aliasName">The alias: letters, digits, '_' and '-', not only digits, not <c>latest</c>.</param>
+    /// <param name="version">The version it points at.</param>
+    /// <param name="reason">Why, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the alias is stored.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="aliasName"/> is invalid.</exception>
+    /// <exception cref="DatasetNotFoundException">The version does not exist.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task SetAliasAsync(string name, string aliasName, int version, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        DatasetNames.Alias(aliasName, allowLatest: false);
+        if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new DatasetNotFoundException(DatasetRef.ForVersion(name, version).ToString(), "an alias can only point at an existing version");
+        }
+
+        await ChangeAliasAsync(name, aliasName, version, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes an alias; its history is kept.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="reason">Why, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when it pointed at a version.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="aliasName"/> is invalid.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<bool> DeleteAliasAsync(string name, string aliasName, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        DatasetNames.Alias(aliasName, allowLatest: false);
+        return await ChangeAliasAsync(name, aliasName, null, reason, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>Gets every change of an alias, oldest first.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The changes; none for an alias that never existed.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="aliasName"/> is invalid.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyList<DatasetAliasChange>> GetAliasHistoryAsync(string name, string aliasName, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        DatasetNames.Alias(aliasName, allowLatest: false);
+        var record = await _context.Records.GetAsync(DataKeys.Alias(name, aliasName), DataJsonContext.Default.DatasetAliasRecord, cancellationToken).ConfigureAwait(false);
+        return record?.History.Select(h => new DatasetAliasChange(h.From, h.To, h.By, h.At, h.Reason)).ToList() ?? [];
+    }
+
+    /// <summary>Gets the runs that used a dataset version (recorded by <see cref="RunDatasetExtensions.UseDatasetAsync"/>).</summary>
+    /// <param name="dataset">The version.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The runs, by id.</returns>
+    /// <exception cref="DatasetNotFoundException">No version answers the reference.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyList<DatasetUsage>> GetUsageAsync(DatasetRef dataset, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        ArgumentNullException.ThrowIfNull(dataset);
+        var version = await ResolveAsync(dataset, cancellationToken).ConfigureAwait(false);
+        var usages = new List<DatasetUsage>();
+        await foreach (var item in _context.Store.ListAsync(DataKeys.Usage(dataset.Name, version), cancellationToken).ConfigureAwait(false))
+        {
+            var usage = await _context.Records.GetAsync(item.Key, DataJsonContext.Default.DatasetUsageRecord, cancellationToken).ConfigureAwait(false);
+            if (usage is not null)
+            {
+                usages.Add(new DatasetUsage(usage.RunId, usage.Experiment, usage.Contexts, usage.At));
+            }
+        }
+
+        return usages;
+    }
+
+    /// <summary>Records that a run used a version: the run's input and the version's usage (lineage both ways).</summary>
+    internal async Task RecordUsageAsync(Run run, DatasetVersion dataset, string context, CancellationToken cancellationToken)
+    {
+        run.LogInput(dataset.Uri, context, dataset.Identity);
+        await _context.Records.UpdateAsync(
+            DataKeys.Usage(dataset.Name, dataset.Version, run.Id),
+            current =>
+            {
+                if (current?.Contexts.Contains(context) == true)
+                {
+                    return null;
+                }
+
+                var next = current is null
+                    ? new DatasetUsageRecord { RunId = run.Id, Experiment = run.Experiment, At = _context.TimeProvider.GetUtcNow() }
+                    : new DatasetUsageRecord { RunId = current.RunId, Experiment = current.Experiment, At = current.At, Contexts = [.. current.Contexts] };
+                next.Contexts.Add(context);
+                return next;
+            },
+            DataJsonContext.Default.DatasetUsageRecord,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<int> ResolveAsync(DatasetRef reference, CancellationToken cancellationToken)
+    {
+        if (reference.Version is { } version)
+        {
+            return version;
+        }
+
+        if (reference.Alias == DatasetRef.LatestAlias)
+        {
+            var highest = await GetHighestVersionAsync(reference.Name, cancellationToken).ConfigureAwait(false);
+            return highest > 0 ? highest : throw new DatasetNotFoundException(reference.ToString(), "the dataset has no versions");
+        }
+
+        var alias = await _context.Records.GetAsync(DataKeys.Alias(reference.Name, reference.Alias!), DataJsonContext.Default.DatasetAliasRecord, cancellationToken).ConfigureAwait(false);
+        return alias?.Version ?? throw new DatasetNotFoundException(reference.ToString(), alias is null ? "no such alias" : "the alias was deleted");
+    }
+
+    internal Task<DatasetVersionRecord?> ReadVersionAsync(string name, int version, CancellationToken cancellationToken)
+        => _context.Records.GetAsync(DataKeys.Version(name, version), DataJsonContext.Default.DatasetVersionRecord, cancellationToken);
+
+    internal async Task<int> GetHighestVersionAsync(string name, CancellationToken cancellationToken)
+    {
+        var highest = 0;
+        await foreach (var item in _context.Store.ListAsync(DataKeys.Versions(name), cancellationToken).ConfigureAwait(false))
+        {
+            if (DataKeys.TryParseVersion(item.Key, name, out var version))
+            {
+                highest = Math.Max(highest, version);
+            }
+        }
+
+        return highest;
+    }
+
+    private async IAsyncEnumerable<DatasetVersionRecord> ListVersionRecordsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var numbers = new List<int>();
+        await foreach (var item in _context.Store.ListAsync(DataKeys.Versions(name), cancellationToken).ConfigureAwait(false))
+        {
+            if (DataKeys.TryParseVersion(item.Key, name, out var version))
+            {
+                numbers.Add(version);
+            }
+        }
+
+        numbers.Sort();
+        foreach (var number in numbers)
+        {
+            if (await ReadVersionAsync(name, number, cancellationToken).ConfigureAwait(false) is { } record)
+            {
+                yield return record;
+            }
+        }
+    }
+
+    private async Task<DatasetAliasRecord?> ChangeAliasAsync(string name, string alias, int? version, string? reason, CancellationToken cancellationToken)
+    {
+        int? previous = null;
+        await _context.Records.UpdateAsync(
+            DataKeys.Alias(name, alias),
+            current =>
+            {
+                previous = current?.Version;
+                if (current?.Version == version || (current is null && version is null))
+                {
+                    return null;
+                }
+
+                var next = new DatasetAliasRecord { Alias = alias, Version = version, History = current is null ? [] : [.. current.History] };
+                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = Environment.UserName, At = _context.TimeProvider.GetUtcNow(), Reason = reason });
+                return next;
+            },
+            DataJsonContext.Default.DatasetAliasRecord,
+            cancellationToken).ConfigureAwait(false);
+        return previous is null ? null : new DatasetAliasRecord { Alias = alias, Version = previous };
+    }
+
+    /// <summary>The files of a version: from its record, or its manifest object (verified) for many files.</summary>
+    internal async Task<List<DatasetFileRecord>> GetFileRecordsAsync(DatasetVersionRecord record, CancellationToken cancellationToken)
+    {
+        if (record.Files is not null)
+        {
+            return record.Files;
+        }
+
+        if (record.Manifest is null)
+        {
+            return [];
+        }
+
+        var hash = ContentHash.Parse(record.Manifest);
+        var bytes = await _context.Content.ReadAsync(hash, cancellationToken).ConfigureAwait(false);
+        return RecordStore.Deserialize(ContentStore.GetKey(hash), bytes, DataJsonContext.Default.DatasetManifestRecord).Files;
+    }
+}

@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using MlOps.Sdk.Internal;
+using MlOps.Sdk.Records;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Tracking;
+
+namespace MlOps.Sdk.Data;
+
+/// <summary>
+/// Versioned datasets (<c>client.Datasets</c>): register files, folders, ML.NET data views and external references as
+/// immutable, content-addressed versions; resolve <c>datasets:/</c> URIs; aliases; lineage.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A version's identity is its content: the SHA-256 of a manifest listing every file's path, SHA-256 and size.
+/// Registering identical content again returns the existing version, storing nothing; different content becomes
+/// version n + 1. Content is stored before the version record, which is the commit point: a failure or crash leaves at
+/// most unreferenced content, never a version pointing to nothing.
+/// </para>
+/// <para>
+/// Local files are hashed in parallel; a hash cache (<see cref="DatasetOptions.HashCacheEnabled"/>) remembers each
+/// file's hash by its size, modification and change times and inode, so unchanged data is not read again. A file whose
+/// stat differs after it was read, or whose bytes no longer match when stored, fails the registration with
+/// <see cref="DatasetSourceChangedException"/>. Files under <see cref="DatasetOptions.PackThresholdBytes"/> travel in
+/// packs (one object per up to <see cref="DatasetOptions.MaxPackBytes"/> of small files, each file verified by its own
+/// hash when read); a file the dataset's previous version already stored is not stored again.
+/// </para>
+/// <para>Instances are thread-safe.</para>
+/// </remarks>
+public partial class DatasetCatalog
+{
+    /// <summary>Versions with at most this many files keep their file list in the version record; larger ones in a manifest object.</summary>
+    internal const int InlineManifestLimit = 1000;
+
+    private readonly DataContext _context = null!;
+
+    internal DatasetCatalog(DataContext context)
+    {
+        _context = context;
+    }
+
+    /// <summary>Initializes a new instance for mocking.</summary>
+    protected DatasetCatalog()
+    {
+    }
+
+    /// <summary>Registers one local file as a version of a dataset (or returns the version that already holds its content).</summary>
+    /// <param name="name">The dataset's name: letters, digits, '.', '_' and '-', starting with a letter or digit.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="options">The description, tags, producing run and tabular format; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version; <see cref="DatasetVersion.Created"/> tells whether it is new.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid, or <paramref name="path"/> is a folder.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="path"/> does not exist.</exception>
+    /// <exception cref="DatasetSourceChangedException">The file changed while it was read; nothing was registered.</exception>
+    /// <exception cref="DatasetSchemaMismatchException">The given columns do not fit the delimited text.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<DatasetVersion> RegisterFileAsync(string name, string path, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new ArgumentException($"'{full}' is a folder; register it with RegisterDirectoryAsync.", nameof(path));
+        }
+
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"The file '{full}' to register as dataset '{name}' does not exist.", full);
+        }
+
+        options ??= new RegisterDatasetOptions();
+        var files = new[] { new SourceFile(full, Path.GetFileName(full)) };
+        return await RegisterLocalAsync(name, DatasetKind.File, full, files, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Registers a local folder, every file under it with its relative path, as a version of a dataset (or returns the
+    /// version that already holds exactly this content).
+    /// </summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="directory">The folder.</param>
+    /// <param name="options">The description, tags, producing run and tabular format; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version; <see cref="DatasetVersion.Created"/> tells whether it is new.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid, or the folder holds no files (an empty dataset is refused: there is nothing to version, and it is most often a wrong path).</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
+    /// <exception cref="DatasetSourceChangedException">A file changed while it was read; nothing was registered.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<DatasetVersion> RegisterDirectoryAsync(string name, string directory, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"The folder '{root}' to register as dataset '{name}' does not exist.");
+        }
+
+        var files = EnumerateFiles(root);
+        if (files.Count == 0)
+        {
+            throw new ArgumentException($"The folder '{root}' holds no files; an empty dataset is not registered.", nameof(directory));
+        }
+
+        return await RegisterLocalAsync(name, DatasetKind.Directory, root, files, options ?? new RegisterDatasetOptions(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Registers a reference to data kept elsewhere, pinned by its ETag and size, without copying it.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="source">Where the data is and what pins its version; the URI, ETag and size are the identity.</param>
+    /// <param name="options">The description, tags and producing run; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version; <see cref="DatasetVersion.Created"/> tells whether it is new.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid or the URI is not absolute.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<DatasetVersion> RegisterExternalAsync(string name, ExternalDatasetSource source, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        DatasetNames.Dataset(name);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(source.Uri, nameof(source));
+        if (!source.Uri.IsAbsoluteUri)
+        {
+            throw new ArgumentException($"The external source '{source.Uri}' must be an absolute URI.", nameof(source));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(source.Size ?? 0, nameof(source));
+        options ??= new RegisterDatasetOptions();
+        var uri = source.Uri.AbsoluteUri;
+        var identity = ContentHash.Compute(Encoding.UTF8.GetBytes($"mlops-dataset-external-v1\n{uri}\n{source.ETag}\n{source.Size?.ToString(CultureInfo.InvariantCulture)}\n"));
+        var existing = await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var record = await NewRecordAsync(name, identity, DatasetKind.External, DatasetFormat.Files, uri, options, cancellationToken).ConfigureAwait(false);
+        record.External = new ExternalSourceRecord { Uri = uri, ETag = source.ETag, Size = source.Size };
+        record.Bytes = source.Size ?? 0;
+        return await CommitAsync(record, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<DatasetVersion> RegisterLocalAsync(string name, DatasetKind kind, string root, IReadOnlyList<SourceFile> files, RegisterDatasetOptions options, CancellationToken cancellationToken, bool useHashCache = true)
+    {
+        var cache = HashCache.Open(useHashCache && _context.Options.HashCacheEnabled ? _context.Options.ResolveHashCachePath() : null, root);
+        var hashed = await DatasetHasher.HashAsync(files, cache, _context.Options.Parallelism, cancellationToken).ConfigureAwait(false);
+        _context.Logger.FilesHashed(root, hashed.Length, hashed.Length - cache.Hits, cache.Hits);
+        var identity = Identity(hashed);
+        var existing = await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            cache.Save();
+            return existing;
+        }
+
+        var format = ResolveFormat(options, kind, hashed);
+        var record = await NewRecordAsync(name, identity, kind, format, root, options, cancellationToken).ConfigureAwait(false);
+        record.FileCount = hashed.Length;
+        record.Bytes = hashed.Sum(f => f.Length);
+        if (format is DatasetFormat.DelimitedText or DatasetFormat.BinaryDataView)
+        {
+            DescribeTable(record, hashed, options, cancellationToken);
+        }
+
+        // Content first: the version record, written last, is the commit point.
+        var stored = await StoreFilesAsync(name, hashed, cancellationToken).ConfigureAwait(false);
+        if (stored.Count <= InlineManifestLimit)
+        {
+            record.Files = stored;
+        }
+        else
+        {
+            var manifest = RecordStore.Serialize(new DatasetManifestRecord { Files = stored }, DataJsonContext.Default.DatasetManifestRecord);
+            record.Manifest = (await _context.Content.PutAsync(manifest, cancellationToken).ConfigureAwait(false)).Hash.ToString();
+        }
+
+        var version = await CommitAsync(record, options, cancellationToken).ConfigureAwait(false);
+        cache.Save();
+        return version;
+    }
+
+    /// <summary>The identity of local content: SHA-256 over the sorted list of (SHA-256, size, path).</summary>
+    internal static ContentHash Identity(IEnumerable<HashedFile> files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData("mlops-dataset-manifest-v1\n"u8);
+        foreach (var file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{file.Hash} {file.Length.ToString(CultureInfo.InvariantCulture)} {file.RelativePath}\n"));
+        }
+
+        return ContentHashing.Finish(hash);
+    }
+
+    private static List<SourceFile> EnumerateFiles(string root)
+    {
+        var files = new List<SourceFile>();
+        foreach (var full in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 }))
+        {
+            var relative = Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative.AsSpan().IndexOfAny('\\', '\0') >= 0 || relative.AsSpan().ContainsAnyInRange('\u0001', '\u001f'))
+            {
+                throw new ArgumentException($"The file '{full}' has a name that cannot be kept in a dataset (a backslash or a control character).", nameof(root));
+            }
+
+            files.Add(new SourceFile(full, relative));
+        }
+
+        files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        return files;
+    }
+
+    private static DatasetFormat ResolveFormat(RegisterDatasetOptions options, DatasetKind kind, HashedFile[] files)
+    {
+        if (options.Format is { } format)
+        {
+            return format;
+        }
+
+        if (kind == DatasetKind.DataView)
+        {
+            return DatasetFormat.BinaryDataView;
+        }
+
+        var extensions = files.Select(f => Path.GetExtension(f.RelativePath).ToLowerInvariant()).Distinct().ToList();
+        return extensions switch
+        {
+            [".csv" or ".tsv"] => DatasetFormat.DelimitedText,
+            [".idv"] when files.Length == 1 => DatasetFormat.BinaryDataView,
+            _ => DatasetFormat.Files,
+        };
+    }
+
+    private async Task<DatasetVersionRecord> NewRecordAsync(string name, ContentHash identity, DatasetKind kind, DatasetFormat format, string? source, RegisterDatasetOptions options, CancellationToken cancellationToken)
+    {
+        var record = new DatasetVersionRecord
+        {
+            Name = name,
+            Identity = identity.ToString(),
+            Kind = kind,
+            Format = format,
+            Source = source,
+            Description = options.Description,
+            Tags = new Dictionary<string, string>(options.Tags, StringComparer.Ordinal),
+            CreatedBy = Environment.UserName,
+            CreatedAt = _context.TimeProvider.GetUtcNow(),
+            Environment = _context.Environment,
+        };
+        if (options.ProducedBy is { } run)
+        {
+            // Parameters logged so far are in the record once flushed: "which code with which parameters made it".
+            await run.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var info = await _context.Runs.GetAsync(run.Id, cancellationToken).ConfigureAwait(false);
+            record.ProducedBy = new DatasetProducerRecord
+            {
+                RunId = run.Id,
+                Experiment = run.Experiment,
+                GitCommit = info.Source.GitCommit,
+                GitDirty = info.Source.GitDirty,
+                Parameters = new Dictionary<string, string>(info.Parameters, StringComparer.Ordinal),
+            };
+        }
+
+        return record;
+    }
+
+    /// <summary>The version that already holds this content, found through its claim; <see langword="null"/> when none does.</summary>
+    private async Task<DatasetVersion?> FindExistingAsync(string name, ContentHash identity, CancellationToken cancellationToken)
+    {
+        var claim = await _context.Records.GetAsync(DataKeys.Claim(name, identity.ToString()), DataJsonContext.Default.DatasetClaimRecord, cancellationToken).ConfigureAwait(false);
+        if (claim?.Version is not { } version)
+        {
+            return null;
+        }
+
+        var record = await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false);
+        return record?.Identity == identity.ToString() ? new DatasetVersion(this, record, created: false) : null;
+    }
+
+    /// <summary>
+    /// Takes a version number for content already stored: claims the identity (create-if-absent), creates the next
+    /// version record (create-if-absent), then records the number in the claim. Concurrent registrations of the same
+    /// content agree on one version; a claim left unfinished longer than <see cref="DatasetOptions.RegistrationTimeout"/>
+    /// (a crashed registration) is taken over.
+    /// </summary>
+    private async Task<DatasetVersion> CommitAsync(DatasetVersionRecord record, RegisterDatasetOptions options, CancellationToken cancellationToken)
+    {
+        var name = record.Name;
+        var claimKey = DataKeys.Claim(name, record.Identity);
+        var claimedBy = $"{Environment.UserName}@{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+        var delay = TimeSpan.FromMilliseconds(20);
+        Azure.ETag ours;
+        while (true)
+        {
+            var now = await _context.Store.GetCurrentTimeAsync(cancellationToken).ConfigureAwait(false);
+            var mine = new DatasetClaimRecord { Identity = record.Identity, ClaimedBy = claimedBy, ClaimedAt = now };
+            var current = await _context.Records.ReadAsync(claimKey, DataJsonContext.Default.DatasetClaimRecord, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (current is null)
+                {
+                    ours = (await _context.Records.CreateAsync(claimKey, mine, DataJsonContext.Default.DatasetClaimRecord, cancellationToken).ConfigureAwait(false)).ETag;
+                    break;
+                }
+
+                var (claim, etag) = current.Value;
+                if (claim.Version is { } version)
+                {
+                    var existing = await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false);
+                    if (existing?.Identity == record.Identity)
+                    {
+                        return new DatasetVersion(this, existing, created: false);
+                    }
+
+                    // A claim pointing at a version that does not hold this content: damaged, so taken over.
+                }
+                else if (now - claim.ClaimedAt < _context.Options.RegistrationTimeout)
+                {
+                    await Task.Delay(delay, _context.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                    continue;
+                }
+
+                ours = (await _context.Store.WriteAsync(claimKey, RecordStore.Serialize(mine, DataJsonContext.Default.DatasetClaimRecord), WriteCondition.IfMatch(etag), cancellationToken).ConfigureAwait(false)).ETag;
+                _context.Logger.RegistrationTakenOver(name, record.Identity, claim.ClaimedBy, claim.ClaimedAt);
+
+                // The crashed registration may have created its version before it could say so.
+                await foreach (var found in ListVersionRecordsAsync(name, cancellationToken).ConfigureAwait(false))
+                {
+                    if (found.Identity == record.Identity)
+                    {
+                        await FinishClaimAsync(claimKey, mine, found.Version, ours, cancellationToken).ConfigureAwait(false);
+                        return new DatasetVersion(this, found, created: false);
+                    }
+                }
+
+                break;
+            }
+            catch (PreconditionFailedException)
+            {
+                // Another registration claimed or took over first: look again.
+            }
+        }
+
+        var number = await GetHighestVersionAsync(name, cancellationToken).ConfigureAwait(false) + 1;
+        while (true)
+        {
+            record.Version = number;
+            try
+            {
+                await _context.Records.CreateAsync(DataKeys.Version(name, number), record, DataJsonContext.Default.DatasetVersionRecord, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (PreconditionFailedException)
+            {
+                number++;
+            }
+        }
+
+        await FinishClaimAsync(claimKey, new DatasetClaimRecord { Identity = record.Identity, ClaimedBy = claimedBy }, number, ours, cancellationToken).ConfigureAwait(false);
+        _context.Logger.VersionRegistered(name, number, record.FileCount, record.Bytes, record.Identity);
+        var created = new DatasetVersion(this, record, created: true);
+        options.ProducedBy?.LogOutput(created.Uri, "dataset", created.Identity);
+        return created;
+    }
+
+    private async Task FinishClaimAsync(string claimKey, DatasetClaimRecord claim, int version, Azure.ETag etag, CancellationToken cancellationToken)
+    {
+        claim.Version = version;
+        claim.ClaimedAt = _context.TimeProvider.GetUtcNow();
+        try
+        {
+            await _context.Store.WriteAsync(claimKey, RecordStore.Serialize(claim, DataJsonContext.Default.DatasetClaimRecord), WriteCondition.IfMatch(etag), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Taken over by another registration that thought this one crashed (it stalled past the timeout): that one
+            // records its own version; this version stays valid, with the same content.
+            _context.Logger.ClaimLost(claimKey, version);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace MlOps.Sdk.Data;
+
+/// <summary>
+/// A reference to a dataset version: <c>datasets:/{name}/{version}</c> for one immutable version, or
+/// <c>datasets:/{name}@{alias}</c> for whatever version an alias points at (<c>latest</c> is the highest version).
+/// </summary>
+/// <example>
+/// <code>
+/// var pinned = DatasetRef.Parse("datasets:/flights/3");
+/// var latest = DatasetRef.Latest("flights");              // datasets:/flights@latest
+/// var data = await client.Datasets.GetAsync(latest);
+/// </code>
+/// </example>
+public sealed record DatasetRef : ISpanFormattable
+{
+    /// <summary>The URI scheme: <c>datasets</c>.</summary>
+    public const string Scheme = "datasets";
+
+    /// <summary>The alias every dataset has: its highest version.</summary>
+    public const string LatestAlias = "latest";
+
+    private const string Prefix = "datasets:/";
+
+    private DatasetRef(string name, int? version, string? alias)
+    {
+        Name = name;
+        Version = version;
+        Alias = alias;
+    }
+
+    /// <summary>Gets the dataset's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the version number, or <see langword="null"/> for a reference by alias.</summary>
+    public int? Version { get; }
+
+    /// <summary>Gets the alias, or <see langword="null"/> for a reference by version number.</summary>
+    public string? Alias { get; }
+
+    /// <summary>A reference to one version.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="version">The version, from 1.</param>
+    /// <returns>The reference.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid dataset name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> is less than 1.</exception>
+    public static DatasetRef ForVersion(string name, int version)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
+        return new DatasetRef(DatasetNames.Dataset(name), version, null);
+    }
+
+    /// <summary>A reference to the version an alias points at.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="alias">The alias: letters, digits, '_' and '-', not only digits.</param>
+    /// <returns>The reference.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="alias"/> is invalid.</exception>
+    public static DatasetRef ForAlias(string name, string alias) => new(DatasetNames.Dataset(name), null, DatasetNames.Alias(alias, allowLatest: true));
+
+    /// <summary>A reference to the highest version of a dataset.</summary>
+    /// <param name="name">The dataset's name.</param>
+    /// <returns><c>datasets:/{name}@latest</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid.</exception>
+    public static DatasetRef Latest(string name) => new(DatasetNames.Dataset(name), null, LatestAlias);
+
+    /// <summary>Parses <c>datasets:/name/3</c> or <c>datasets:/name@alias</c>.</summary>
+    /// <param name="uri">The URI.</param>
+    /// <returns>The reference.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="uri"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FormatException"><paramref name="uri"/> is not a dataset URI; the message says what is wrong.</exception>
+    public static DatasetRef Parse(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        return TryParse(uri, out var result, out var problem) ? result : throw new FormatException($"'{uri}' is not a dataset URI: {problem}. Use datasets:/name/3 or datasets:/name@alias.");
+    }
+
+    /// <summary>Parses <c>datasets:/name/3</c> or <c>datasets:/name@alias</c>, without throwing.</summary>
+    /// <param name="uri">The URI.</param>
+    /// <param name="result">The reference, when it parses.</param>
+    /// <returns><see langword="true"/> when it parses.</returns>
+    public static bool TryParse([NotNullWhen(true)] string? uri, [NotNullWhen(true)] out DatasetRef? result) => TryParse(uri, out result, out _);
+
+    private static bool TryParse(string? uri, [NotNullWhen(true)] out DatasetRef? result, out string problem)
+    {
+        result = null;
+        if (uri is null || !uri.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            problem = $"it must start with '{Prefix}'";
+            return false;
+        }
+
+        var rest = uri.AsSpan(Prefix.Length);
+        var at = rest.IndexOf('@');
+        var slash = rest.IndexOf('/');
+        ReadOnlySpan<char> name;
+        string? alias = null;
+        int? version = null;
+        if (at >= 0 && (slash < 0 || at < slash))
+        {
+            name = rest[..at];
+            alias = rest[(at + 1)..].ToString();
+            if (!DatasetNames.IsValidAlias(alias, allowLatest: true, out problem))
+            {
+                problem = $"the alias {problem}";
+                return false;
+            }
+        }
+        else if (slash >= 0)
+        {
+            name = rest[..slash];
+            var number = rest[(slash + 1)..];
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || number[0] == '0')
+            {
+                problem = $"the version '{number}' must be a whole number from 1, without leading zeros";
+                return false;
+            }
+
+            version = n;
+        }
+        else
+        {
+            problem = "it names no version; add /{version} or @{alias}";
+            return false;
+        }
+
+        var nameText = name.ToString();
+        if (!DatasetNames.IsValidDataset(nameText, out problem))
+        {
+            problem = $"the name {problem}";
+            return false;
+        }
+
+        result = new DatasetRef(nameText, version, alias);
+        problem = string.Empty;
+        return true;
+    }
+
+    /// <summary>Gets the URI: <c>datasets:/name/3</c> or <c>datasets:/name@alias</c>.</summary>
+    /// <returns>The URI.</returns>
+    public override string ToString() => Version is { } v ? $"{Prefix}{Name}/{v.ToString(CultureInfo.InvariantCulture)}" : $"{Prefix}{Name}@{Alias}";
+
+    /// <inheritdoc />
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <inheritdoc />
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        var text = ToString();
+        charsWritten = text.Length <= destination.Length ? text.Length : 0;
+        return text.AsSpan().TryCopyTo(destination);
+    }
+}
+
+/// <summary>The rules for dataset names and aliases, checked where they enter.</summary>
+internal static class DatasetNames
+{
+    public const int MaxNameLength = 128;
+    public const int MaxAliasLength = 64;
+
+    private static readonly SearchValues<char> NameCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+    private static readonly SearchValues<char> AliasCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+    public static string Dataset(string? name, string paramName = "name")
+    {
+        ArgumentNullException.ThrowIfNull(name, paramName);
+        return IsValidDataset(name, out var problem) ? name : throw new ArgumentException($"Dataset name '{name}' is invalid: {problem}.", paramName);
+    }
+
+    public static string Alias(string? alias, bool allowLatest, string paramName = "alias")
+    {
+        ArgumentNullException.ThrowIfNull(alias, paramName);
+        return IsValidAlias(alias, allowLatest, out var problem) ? alias : throw new ArgumentException($"Alias '{alias}' is invalid: {problem}.", paramName);
+    }
+
+    public static bool IsValidDataset(string name, out string problem)
+    {
+        problem = name.Length is 0 or > MaxNameLength ? $"must be 1 to {MaxNameLength} characters long"
+            : name.AsSpan().IndexOfAnyExcept(NameCharacters) is var bad and >= 0 ? $"has '{name[bad]}' at index {bad}; use letters, digits, '.', '_' and '-'"
+            : !char.IsAsciiLetterOrDigit(name[0]) ? "must start with a letter or a digit"
+            : string.Empty;
+        return problem.Length == 0;
+    }
+
+    public static bool IsValidAlias(string alias, bool allowLatest, out string problem)
+    {
+        problem = alias.Length is 0 or > MaxAliasLength ? $"must be 1 to {MaxAliasLength} characters long"
+            : alias.AsSpan().IndexOfAnyExcept(AliasCharacters) is var bad and >= 0 ? $"has '{alias[bad]}' at index {bad}; use letters, digits, '_' and '-'"
+            : alias.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0 ? "must not be only digits (that would read as a version number)"
+            : !allowLatest && alias == DatasetRef.LatestAlias ? "'latest' is kept by the SDK for the highest version"
+            : string.Empty;
+        return problem.Length == 0;
+    }
+}
+
+/// <summary>The store keys of datasets.</summary>
+internal static class DataKeys
+{
+    public const string Root = "datasets/";
+
+    public static string Versions(string name) => $"{Root}{name}/versions/";
+
+    public static string Version(string name, int version) => $"{Root}{name}/versions/{version.ToString(CultureInfo.InvariantCulture)}.json";
+
+    public static string Claim(string name, string identity) => $"{Root}{name}/identities/{identity}.json";
+
+    public static string Alias(string name, string alias) => $"{Root}{name}/aliases/{alias}.json";
+
+    public static string Aliases(string name) => $"{Root}{name}/aliases/";
+
+    public static string Usage(string name, int version) => $"{Root}{name}/usage/{version.ToString(CultureInfo.InvariantCulture)}/";
+
+    public static string Usage(string name, int version, string runId) => $"{Usage(name, version)}{runId}.json";
+
+    public static string Pack(string id) => $"cas/packs/{id[..2]}/{id}";
+
+    public static bool TryParseVersion(string key, string name, out int version)
+    {
+        var prefix = Versions(name);
+        version = 0;
+        return key.StartsWith(prefix, StringComparison.Ordinal)
+            && key.EndsWith(".json", StringComparison.Ordinal)
+            && int.TryParse(key.AsSpan(prefix.Length, key.Length - prefix.Length - 5), NumberStyles.None, CultureInfo.InvariantCulture, out version)
+            && version > 0;
+    }
+}

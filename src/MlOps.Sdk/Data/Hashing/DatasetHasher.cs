@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using MlOps.Sdk.Storage;
+
+namespace MlOps.Sdk.Data;
+
+/// <summary>A local file to register: where it is, and its path inside the dataset.</summary>
+internal sealed record SourceFile(string FullPath, string RelativePath);
+
+/// <summary>A file hashed, with the stat it had while it was read (unchanged from before to after).</summary>
+internal sealed record HashedFile(string FullPath, string RelativePath, FileStat Stat, ContentHash Hash)
+{
+    public long Length => Stat.Length;
+}
+
+/// <summary>
+/// Hashes many files in parallel: the hash cache answers for unchanged ones, small files are read whole in one call,
+/// large ones streamed with read-ahead; a file whose stat differs after it was read is refused.
+/// </summary>
+internal static class DatasetHasher
+{
+    private const int WholeReadLimit = 1024 * 1024;
+
+    public static async Task<HashedFile[]> HashAsync(IReadOnlyList<SourceFile> files, HashCache cache, int parallelism, CancellationToken cancellationToken)
+    {
+        var hashed = new HashedFile[files.Count];
+        if (files.Count == 1)
+        {
+            hashed[0] = await HashOneAsync(files[0], cache, cancellationToken).ConfigureAwait(false);
+            return hashed;
+        }
+
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, files.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (i, ct) => hashed[i] = await HashOneAsync(files[i], cache, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return hashed;
+    }
+
+    private static async ValueTask<HashedFile> HashOneAsync(SourceFile file, HashCache cache, CancellationToken cancellationToken)
+    {
+        var before = Stat(file.FullPath);
+        if (cache.TryGet(file.RelativePath, before, out var cached))
+        {
+            return new HashedFile(file.FullPath, file.RelativePath, before, cached);
+        }
+
+        ContentHash hash;
+        long length;
+        try
+        {
+            (hash, length) = before.Length <= WholeReadLimit
+                ? HashSmall(file.FullPath, before.Length)
+                : await ContentHashing.HashFileAsync(file.FullPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new DatasetSourceChangedException(file.FullPath, "it was deleted", ex);
+        }
+
+        var after = FileStat.Read(file.FullPath);
+        if (after != before || length != before.Length)
+        {
+            throw new DatasetSourceChangedException(file.FullPath, Describe(before, after, length));
+        }
+
+        cache.Set(file.RelativePath, before, hash);
+        return new HashedFile(file.FullPath, file.RelativePath, before, hash);
+    }
+
+    /// <summary>Stats a file to register; a missing one is a <see cref="FileNotFoundException"/>.</summary>
+    public static FileStat Stat(string path)
+        => FileStat.Read(path) ?? throw new FileNotFoundException($"The file '{path}' to register does not exist or is not a regular file.", path);
+
+    public static string Describe(FileStat before, FileStat? after, long read)
+        => after is not { } now ? "it was deleted"
+            : now.Length != before.Length ? $"its size went from {before.Length} to {now.Length} bytes"
+            : read != before.Length ? $"{read} bytes were read of the {before.Length} it had"
+            : now.ModifiedNs != before.ModifiedNs ? "its modification time changed"
+            : "it was replaced or its metadata changed";
+
+    private static (ContentHash, long) HashSmall(string path, long expected)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)expected + 1);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = RandomAccess.Read(handle, buffer.AsSpan((int)total, buffer.Length - (int)total), total)) > 0)
+            {
+                total += read;
+                if (total > expected)
+                {
+                    return (default, total); // grew meanwhile: reported by the caller
+                }
+            }
+
+            return (ContentHash.FromBytes(SHA256.HashData(buffer.AsSpan(0, (int)total))), total);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
