@@ -34,6 +34,8 @@ try
 
     await TrackingBenchmark.RunAsync(azurite, scratch, quick, Selected);
 
+    await DatasetBenchmark.RunAsync(scratch, quick, Selected);
+
     return 0;
 }
 finally

@@ -164,11 +164,13 @@ public partial class DatasetCatalog
         var cache = HashCache.Open(_context.Options.HashCacheEnabled ? _context.Options.ResolveHashCachePath() : null, target);
         var stamp = record.CreatedAt.UtcDateTime;
         var missing = new List<DatasetFileRecord>();
+        var entries = new System.Collections.Concurrent.ConcurrentBag<(string, FileStat, ContentHash, bool)>();
         foreach (var file in files)
         {
             var path = Destination(target, file.Path);
             if (FileStat.Read(path) is { } stat && stat.Length == file.Size && cache.TryGet(file.Path, stat, out var known) && known.ToString() == file.Sha256)
             {
+                entries.Add((file.Path, stat, known, true));
                 continue;
             }
 
@@ -188,19 +190,19 @@ public partial class DatasetCatalog
                         var path = Destination(target, file.Path);
                         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                         await _context.Content.DownloadToFileAsync(ContentHash.Parse(file.Sha256), path, ct).ConfigureAwait(false);
-                        Remember(cache, file, path, stamp);
+                        Remember(cache, entries, file, path, stamp);
                     }
                 }
                 else
                 {
-                    await ExtractPackAsync(group.Key, [.. group.OrderBy(f => f.Offset)], target, cache, stamp, ct).ConfigureAwait(false);
+                    await ExtractPackAsync(group.Key, [.. group.OrderBy(f => f.Offset)], target, cache, entries, stamp, ct).ConfigureAwait(false);
                 }
             }).ConfigureAwait(false);
-        cache.Save();
+        cache.Save(entries);
         return target;
     }
 
-    private async Task ExtractPackAsync(string id, List<DatasetFileRecord> files, string target, HashCache cache, DateTime stamp, CancellationToken cancellationToken)
+    private async Task ExtractPackAsync(string id, List<DatasetFileRecord> files, string target, HashCache cache, System.Collections.Concurrent.ConcurrentBag<(string, FileStat, ContentHash, bool)> entries, DateTime stamp, CancellationToken cancellationToken)
     {
         var key = DataKeys.Pack(id);
         Stream pack;
@@ -265,7 +267,7 @@ public partial class DatasetCatalog
                     File.Delete(temporary);
                 }
 
-                Remember(cache, file, path, stamp);
+                Remember(cache, entries, file, path, stamp);
             }
         }
 
@@ -278,19 +280,19 @@ public partial class DatasetCatalog
             {
                 File.Copy(source, path, overwrite: true);
                 File.SetLastWriteTimeUtc(path, stamp);
-                Remember(cache, file, path, stamp);
+                Remember(cache, entries, file, path, stamp);
             }
 
             written.TryAdd((file.Offset, file.Size), path);
         }
     }
 
-    private static void Remember(HashCache cache, DatasetFileRecord file, string path, DateTime stamp)
+    private static void Remember(HashCache cache, System.Collections.Concurrent.ConcurrentBag<(string, FileStat, ContentHash, bool)> entries, DatasetFileRecord file, string path, DateTime stamp)
     {
         File.SetLastWriteTimeUtc(path, stamp);
         if (FileStat.Read(path) is { } stat)
         {
-            cache.Set(file.Path, stat, ContentHash.Parse(file.Sha256), modifiedTimeSetBack: true);
+            entries.Add((file.Path, stat, ContentHash.Parse(file.Sha256), cache.IsTrusted(stat, modifiedTimeSetBack: true)));
         }
     }
 

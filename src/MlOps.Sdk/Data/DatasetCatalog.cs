@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using MlOps.Sdk.Internal;
@@ -150,12 +152,14 @@ public partial class DatasetCatalog
     {
         var cache = HashCache.Open(useHashCache && _context.Options.HashCacheEnabled ? _context.Options.ResolveHashCachePath() : null, root);
         var hashed = await DatasetHasher.HashAsync(files, cache, _context.Options.Parallelism, cancellationToken).ConfigureAwait(false);
-        _context.Logger.FilesHashed(root, hashed.Length, hashed.Length - cache.Hits, cache.Hits);
+        var entries = hashed.Select(f => (f.RelativePath, f.Stat, f.Hash, f.Trusted)).ToList();
+        var fromCache = hashed.Count(f => f.FromCache);
+        _context.Logger.FilesHashed(root, hashed.Length, hashed.Length - fromCache, fromCache);
         var identity = Identity(hashed);
         var existing = await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            cache.Save();
+            cache.Save(entries);
             return existing;
         }
 
@@ -181,41 +185,73 @@ public partial class DatasetCatalog
         }
 
         var version = await CommitAsync(record, options, cancellationToken).ConfigureAwait(false);
-        cache.Save();
+        cache.Save(entries);
         return version;
     }
 
-    /// <summary>The identity of local content: SHA-256 over the sorted list of (SHA-256, size, path).</summary>
-    internal static ContentHash Identity(IEnumerable<HashedFile> files)
+    /// <summary>The identity of local content: SHA-256 over the sorted list of "{SHA-256} {size} {path}" lines.</summary>
+    internal static ContentHash Identity(IReadOnlyList<HashedFile> files)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData("mlops-dataset-manifest-v1\n"u8);
-        foreach (var file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+        var sorted = files;
+        for (var i = 1; i < files.Count; i++)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes($"{file.Hash} {file.Length.ToString(CultureInfo.InvariantCulture)} {file.RelativePath}\n"));
+            if (string.CompareOrdinal(files[i - 1].RelativePath, files[i].RelativePath) > 0)
+            {
+                sorted = [.. files.OrderBy(f => f.RelativePath, StringComparer.Ordinal)];
+                break;
+            }
         }
 
-        return ContentHashing.Finish(hash);
+        // One buffer, hashed once: ten thousand small appends cost more than the hashing itself.
+        var buffer = new ArrayBufferWriter<byte>(64 + (files.Count * 128));
+        buffer.Write("mlops-dataset-manifest-v1\n"u8);
+        Span<byte> digest = stackalloc byte[32];
+        foreach (var file in sorted)
+        {
+            var line = buffer.GetSpan(64 + 24 + Encoding.UTF8.GetMaxByteCount(file.RelativePath.Length));
+            file.Hash.CopyTo(digest);
+            Convert.TryToHexStringLower(digest, line, out var written);
+            line[written++] = (byte)' ';
+            file.Length.TryFormat(line[written..], out var digits, default, CultureInfo.InvariantCulture);
+            written += digits;
+            line[written++] = (byte)' ';
+            written += Encoding.UTF8.GetBytes(file.RelativePath, line[written..]);
+            line[written++] = (byte)'\n';
+            buffer.Advance(written);
+        }
+
+        return ContentHash.Compute(buffer.WrittenSpan);
     }
 
     private static List<SourceFile> EnumerateFiles(string root)
     {
-        var files = new List<SourceFile>();
-        foreach (var full in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 }))
+        var prefix = root.Length + 1;
+        var enumeration = new FileSystemEnumerable<SourceFile>(
+            root,
+            (ref FileSystemEntry entry) =>
+            {
+                var full = entry.ToFullPath();
+                return new SourceFile(full, Path.DirectorySeparatorChar == '/' ? full[prefix..] : full[prefix..].Replace(Path.DirectorySeparatorChar, '/'));
+            },
+            new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 })
         {
-            var relative = Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory,
+        };
+        var files = new List<SourceFile>();
+        foreach (var file in enumeration)
+        {
+            var relative = file.RelativePath;
             if (relative.AsSpan().IndexOfAny('\\', '\0') >= 0 || relative.AsSpan().ContainsAnyInRange('\u0001', '\u001f'))
             {
-                throw new ArgumentException($"The file '{full}' has a name that cannot be kept in a dataset (a backslash or a control character).", nameof(root));
+                throw new ArgumentException($"The file '{file.FullPath}' has a name that cannot be kept in a dataset (a backslash or a control character).", nameof(root));
             }
 
-            files.Add(new SourceFile(full, relative));
+            files.Add(file);
         }
 
         files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
         return files;
     }
-
     private static DatasetFormat ResolveFormat(RegisterDatasetOptions options, DatasetKind kind, HashedFile[] files)
     {
         if (options.Format is { } format)

@@ -9,7 +9,8 @@ namespace MlOps.Sdk.Data;
 internal sealed record SourceFile(string FullPath, string RelativePath);
 
 /// <summary>A file hashed, with the stat it had while it was read (unchanged from before to after).</summary>
-internal sealed record HashedFile(string FullPath, string RelativePath, FileStat Stat, ContentHash Hash)
+/// <remarks><see cref="Trusted"/>: the hash came from the hash cache, or the file's times are old enough to remember it.</remarks>
+internal sealed record HashedFile(string FullPath, string RelativePath, FileStat Stat, ContentHash Hash, bool Trusted, bool FromCache = false)
 {
     public long Length => Stat.Length;
 }
@@ -24,28 +25,58 @@ internal static class DatasetHasher
 
     public static async Task<HashedFile[]> HashAsync(IReadOnlyList<SourceFile> files, HashCache cache, int parallelism, CancellationToken cancellationToken)
     {
-        var hashed = new HashedFile[files.Count];
-        if (files.Count == 1)
+        var hashed = new HashedFile?[files.Count];
+        var stats = new FileStat[files.Count];
+
+        // First the cheap part, in parallel on the processors: stat every file and ask the hash cache.
+        void Look(int i)
         {
-            hashed[0] = await HashOneAsync(files[0], cache, cancellationToken).ConfigureAwait(false);
-            return hashed;
+            var stat = Stat(files[i].FullPath);
+            stats[i] = stat;
+            if (cache.TryGet(files[i].RelativePath, stat, out var cached))
+            {
+                hashed[i] = new HashedFile(files[i].FullPath, files[i].RelativePath, stat, cached, Trusted: true, FromCache: true);
+            }
         }
 
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, files.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (i, ct) => hashed[i] = await HashOneAsync(files[i], cache, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        return hashed;
+        if (files.Count < 64)
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                Look(i);
+            }
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(parallelism, Environment.ProcessorCount), CancellationToken = cancellationToken }, Look);
+            }
+            catch (AggregateException ex)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+            }
+        }
+
+        // Then read what the cache could not answer.
+        var misses = Enumerable.Range(0, files.Count).Where(i => hashed[i] is null).ToList();
+        if (misses.Count == 1)
+        {
+            hashed[misses[0]] = await HashOneAsync(files[misses[0]], stats[misses[0]], cache, cancellationToken).ConfigureAwait(false);
+        }
+        else if (misses.Count > 1)
+        {
+            await Parallel.ForEachAsync(
+                misses,
+                new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                async (i, ct) => hashed[i] = await HashOneAsync(files[i], stats[i], cache, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+
+        return hashed!;
     }
 
-    private static async ValueTask<HashedFile> HashOneAsync(SourceFile file, HashCache cache, CancellationToken cancellationToken)
+    private static async ValueTask<HashedFile> HashOneAsync(SourceFile file, FileStat before, HashCache cache, CancellationToken cancellationToken)
     {
-        var before = Stat(file.FullPath);
-        if (cache.TryGet(file.RelativePath, before, out var cached))
-        {
-            return new HashedFile(file.FullPath, file.RelativePath, before, cached);
-        }
-
         ContentHash hash;
         long length;
         try
@@ -65,8 +96,7 @@ internal static class DatasetHasher
             throw new DatasetSourceChangedException(file.FullPath, Describe(before, after, length));
         }
 
-        cache.Set(file.RelativePath, before, hash);
-        return new HashedFile(file.FullPath, file.RelativePath, before, hash);
+        return new HashedFile(file.FullPath, file.RelativePath, before, hash, cache.IsTrusted(before));
     }
 
     /// <summary>Stats a file to register; a missing one is a <see cref="FileNotFoundException"/>.</summary>

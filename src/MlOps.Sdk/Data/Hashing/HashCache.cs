@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using MlOps.Sdk.Storage;
@@ -30,9 +29,7 @@ internal sealed class HashCache
 
     private readonly string? _file;
     private readonly Dictionary<string, Entry> _loaded;
-    private readonly ConcurrentDictionary<string, Entry> _current = new(StringComparer.Ordinal);
     private readonly long _racyBeforeNs;
-    private int _changed;
 
     private HashCache(string? file, Dictionary<string, Entry> loaded)
     {
@@ -40,11 +37,6 @@ internal sealed class HashCache
         _loaded = loaded;
         _racyBeforeNs = ((DateTime.UtcNow - RacyWindow).Ticks - DateTime.UnixEpoch.Ticks) * 100;
     }
-
-    /// <summary>Gets how many files were answered from the cache.</summary>
-    public int Hits => _hits;
-
-    private int _hits;
 
     /// <summary>Opens the cache of a root (a folder, or a single file); a disabled cache when <paramref name="folder"/> is <see langword="null"/>.</summary>
     public static HashCache Open(string? folder, string root)
@@ -59,13 +51,11 @@ internal sealed class HashCache
         return new HashCache(file, Load(file));
     }
 
-    /// <summary>Gets the remembered hash of a file whose stat is unchanged.</summary>
+    /// <summary>Gets the remembered hash of a file whose stat is unchanged. Thread-safe.</summary>
     public bool TryGet(string relativePath, FileStat stat, out ContentHash hash)
     {
         if (_loaded.TryGetValue(relativePath, out var entry) && entry.Stat == stat)
         {
-            _current[relativePath] = entry;
-            Interlocked.Increment(ref _hits);
             hash = entry.Hash;
             return true;
         }
@@ -74,29 +64,27 @@ internal sealed class HashCache
         return false;
     }
 
-    /// <summary>Remembers a file's hash, unless its times are too recent to trust (see remarks).</summary>
-    /// <param name="relativePath">The file's path under the root.</param>
-    /// <param name="stat">Its stat while it was read.</param>
-    /// <param name="hash">Its hash.</param>
-    /// <param name="modifiedTimeSetBack">
-    /// The SDK wrote the file and set its modification time into the past: any later write moves it to the present, so
-    /// a recent change time is no reason to distrust it.
-    /// </param>
-    public void Set(string relativePath, FileStat stat, ContentHash hash, bool modifiedTimeSetBack = false)
+    /// <summary>
+    /// Tells whether a hash read with this stat may be remembered: its times are old enough (see remarks). With
+    /// <paramref name="modifiedTimeSetBack"/>, the SDK wrote the file and set its modification time into the past, so
+    /// any later write moves it to the present and a recent change time is no reason to distrust it.
+    /// </summary>
+    public bool IsTrusted(FileStat stat, bool modifiedTimeSetBack = false)
+        => stat.ModifiedNs < _racyBeforeNs && (modifiedTimeSetBack || stat.Inode == 0 || stat.ChangedNs < _racyBeforeNs);
+
+    /// <summary>
+    /// Replaces the cache with the trusted entries of this registration (files gone since are dropped), unless they are
+    /// exactly what was loaded. A failure is ignored: the cache only saves time.
+    /// </summary>
+    public void Save(IReadOnlyCollection<(string RelativePath, FileStat Stat, ContentHash Hash, bool Trusted)> entries)
     {
-        if (_file is null || stat.ModifiedNs >= _racyBeforeNs || (!modifiedTimeSetBack && stat.Inode != 0 && stat.ChangedNs >= _racyBeforeNs))
+        if (_file is null)
         {
             return;
         }
 
-        _current[relativePath] = new Entry(stat, hash);
-        Interlocked.Exchange(ref _changed, 1);
-    }
-
-    /// <summary>Writes the entries of this registration (files gone since are dropped), when anything changed; a failure is ignored.</summary>
-    public void Save()
-    {
-        if (_file is null || (_changed == 0 && _current.Count == _loaded.Count))
+        var kept = entries.Where(e => e.Trusted).ToList();
+        if (kept.Count == _loaded.Count && kept.All(e => _loaded.TryGetValue(e.RelativePath, out var old) && old.Stat == e.Stat && old.Hash == e.Hash))
         {
             return;
         }
@@ -107,23 +95,23 @@ internal sealed class HashCache
             Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                Span<byte> fixedPart = stackalloc byte[8 * 5 + SHA256.HashSizeInBytes];
+                Span<byte> fixedPart = stackalloc byte[(8 * 5) + SHA256.HashSizeInBytes];
                 stream.Write(Magic);
                 Span<byte> count = stackalloc byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(count, _current.Count);
+                BinaryPrimitives.WriteInt32LittleEndian(count, kept.Count);
                 stream.Write(count);
-                foreach (var (path, entry) in _current)
+                foreach (var (path, stat, hash, _) in kept)
                 {
                     var bytes = Encoding.UTF8.GetBytes(path);
                     BinaryPrimitives.WriteInt32LittleEndian(count, bytes.Length);
                     stream.Write(count);
                     stream.Write(bytes);
-                    BinaryPrimitives.WriteInt64LittleEndian(fixedPart, entry.Stat.Length);
-                    BinaryPrimitives.WriteInt64LittleEndian(fixedPart[8..], entry.Stat.ModifiedNs);
-                    BinaryPrimitives.WriteInt64LittleEndian(fixedPart[16..], entry.Stat.ChangedNs);
-                    BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[24..], entry.Stat.Inode);
-                    BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[32..], entry.Stat.Device);
-                    entry.Hash.CopyTo(fixedPart[40..]);
+                    BinaryPrimitives.WriteInt64LittleEndian(fixedPart, stat.Length);
+                    BinaryPrimitives.WriteInt64LittleEndian(fixedPart[8..], stat.ModifiedNs);
+                    BinaryPrimitives.WriteInt64LittleEndian(fixedPart[16..], stat.ChangedNs);
+                    BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[24..], stat.Inode);
+                    BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[32..], stat.Device);
+                    hash.CopyTo(fixedPart[40..]);
                     stream.Write(fixedPart);
                 }
             }
@@ -132,7 +120,6 @@ internal sealed class HashCache
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // The cache only saves time: registering works without it.
             try
             {
                 File.Delete(temporary);
