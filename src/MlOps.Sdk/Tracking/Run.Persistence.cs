@@ -165,8 +165,8 @@ public partial class Run
                     record.Metrics[name] = record.Metrics.TryGetValue(name, out var known) ? Merge(known, summary) : summary;
                 }
 
-                record.Inputs.AddRange(change.Inputs);
-                record.Outputs.AddRange(change.Outputs);
+                AddLinks(record.Inputs, change.Inputs);
+                AddLinks(record.Outputs, change.Outputs);
             },
             CancellationToken.None).ConfigureAwait(false);
 
@@ -248,6 +248,18 @@ public partial class Run
             Max = Combine(earlier.Max, later.Max, Math.Max),
             Count = earlier.Count + later.Count,
         };
+    }
+
+    /// <summary>Adds links the record does not have yet: logging the same input or output again records it once.</summary>
+    private static void AddLinks(List<RunLinkRecord> links, List<RunLinkRecord> added)
+    {
+        foreach (var link in added)
+        {
+            if (!links.Exists(l => l.Uri == link.Uri && l.Context == link.Context && l.Sha256 == link.Sha256))
+            {
+                links.Add(link);
+            }
+        }
     }
 
     private static double? Combine(double? a, double? b, Func<double, double, double> pick)

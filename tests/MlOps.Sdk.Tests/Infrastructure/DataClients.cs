@@ -48,7 +48,7 @@ public sealed class DataSandbox : IDisposable
     public void Dispose()
     {
         // Tests may leave files unreadable; make them deletable again.
-        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).Where(f => new FileInfo(f).LinkTarget is null))
         {
             File.SetAttributes(file, FileAttributes.Normal);
             if (!OperatingSystem.IsWindows())

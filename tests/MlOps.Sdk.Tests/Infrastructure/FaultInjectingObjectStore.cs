@@ -17,6 +17,9 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
     /// <summary>Gets or sets what decides whether a delete (by key) fails, and with what.</summary>
     public Func<string, Exception?>? FailDelete { get; set; }
 
+    /// <summary>Gets or sets what runs (by key) before a streamed upload starts reading its source.</summary>
+    public Action<string>? BeforeUpload { get; set; }
+
     /// <summary>Gets the number of metric segments written.</summary>
     public int SegmentWrites => Volatile.Read(ref _segmentWrites);
 
@@ -50,7 +53,11 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
         return await inner.WriteAsync(key, content, condition, cancellationToken);
     }
 
-    protected override Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken) => inner.UploadAsync(key, content, condition, cancellationToken);
+    protected override Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken)
+    {
+        BeforeUpload?.Invoke(key);
+        return inner.UploadAsync(key, content, condition, cancellationToken);
+    }
 
     protected override Task<Stream> OpenReadCoreAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
 

@@ -16,7 +16,6 @@ namespace MlOps.Sdk.Data;
 internal readonly record struct FileStat(long Length, long ModifiedNs, long ChangedNs, ulong Inode, ulong Device)
 {
     private const int AtFdCwd = -100;
-    private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
     private const int StatxSize = 256;
     private static readonly bool UseStatx = OperatingSystem.IsLinux() && ProbeStatx();
@@ -32,7 +31,7 @@ internal readonly record struct FileStat(long Length, long ModifiedNs, long Chan
             Span<byte> utf8 = name < 1024 ? stackalloc byte[name + 1] : new byte[name + 1];
             Encoding.UTF8.GetBytes(path, utf8);
             utf8[name] = 0;
-            if (NativeMethods.Statx(AtFdCwd, ref MemoryMarshal.GetReference(utf8), AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+            if (NativeMethods.Statx(AtFdCwd, ref MemoryMarshal.GetReference(utf8), 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
                 return errno is 2 or 20 ? null : throw new IOException($"Cannot read the file system's information about '{path}' (errno {errno}).");
