@@ -10,8 +10,12 @@ public partial class DatasetCatalog
 {
     /// <summary>
     /// Registers an in-memory ML.NET <see cref="IDataView"/> as a version of a dataset, saved in ML.NET's binary format
-    /// with its schema (or returns the version that already holds the same bytes).
+    /// with its schema (or returns the version that already holds the same data).
     /// </summary>
+    /// <remarks>
+    /// The identity of a data view is its content: its schema and every value (ML.NET's binary files are not byte-stable,
+    /// so the saved file's hash cannot be). The data is read once for the identity, and once more to save it when new.
+    /// </remarks>
     /// <param name="name">The dataset's name.</param>
     /// <param name="data">The data.</param>
     /// <param name="mlContext">The ML.NET context that saves it.</param>
@@ -27,6 +31,12 @@ public partial class DatasetCatalog
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(mlContext);
         options ??= new RegisterDatasetOptions();
+        var identity = DataViewIdentity.Compute(data, cancellationToken);
+        if (await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
         var folder = Path.Combine(Path.GetTempPath(), $"mlops-dataview-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try
@@ -45,7 +55,7 @@ public partial class DatasetCatalog
 
             // The SDK's own file: nobody else writes it, and it is deleted afterwards, so no hash cache.
             var files = new[] { new SourceFile(path, "data.idv") };
-            return await RegisterLocalAsync(name, DatasetKind.DataView, path, files, viewOptions, cancellationToken, useHashCache: false).ConfigureAwait(false);
+            return await RegisterLocalAsync(name, DatasetKind.DataView, path, files, viewOptions, cancellationToken, useHashCache: false, identity).ConfigureAwait(false);
         }
         finally
         {

@@ -148,14 +148,14 @@ public partial class DatasetCatalog
         return await CommitAsync(record, options, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DatasetVersion> RegisterLocalAsync(string name, DatasetKind kind, string root, IReadOnlyList<SourceFile> files, RegisterDatasetOptions options, CancellationToken cancellationToken, bool useHashCache = true)
+    private async Task<DatasetVersion> RegisterLocalAsync(string name, DatasetKind kind, string root, IReadOnlyList<SourceFile> files, RegisterDatasetOptions options, CancellationToken cancellationToken, bool useHashCache = true, ContentHash? identityOfData = null)
     {
         var cache = HashCache.Open(useHashCache && _context.Options.HashCacheEnabled ? _context.Options.ResolveHashCachePath() : null, root);
         var hashed = await DatasetHasher.HashAsync(files, cache, _context.Options.Parallelism, cancellationToken).ConfigureAwait(false);
         var entries = hashed.Select(f => (f.RelativePath, f.Stat, f.Hash, f.Trusted)).ToList();
         var fromCache = hashed.Count(f => f.FromCache);
         _context.Logger.FilesHashed(root, hashed.Length, hashed.Length - fromCache, fromCache);
-        var identity = Identity(hashed);
+        var identity = identityOfData ?? Identity(hashed);
         var existing = await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {

@@ -67,6 +67,7 @@ internal static class DelimitedText
             HasHeader = text.HasHeader,
             AllowQuoting = text.AllowQuoting,
             ReadMultilines = false,
+            MissingRealsAsNaNs = true,
         });
 
     /// <summary>Infers each column's type from every value: Boolean when all are true/false, Single when all parse as numbers, else String.</summary>
