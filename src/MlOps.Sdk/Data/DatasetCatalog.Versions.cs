@@ -150,6 +150,23 @@ public partial class DatasetCatalog
         return usages;
     }
 
+    /// <summary>Compares two versions: schema changes, row-count change, files added, removed and changed, and how each column's statistics moved.</summary>
+    /// <param name="baseline">The earlier version.</param>
+    /// <param name="other">The later version.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The differences.</returns>
+    /// <exception cref="DatasetNotFoundException">A reference names no version.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<DatasetDiff> DiffAsync(DatasetRef baseline, DatasetRef other, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(other);
+        var a = await GetAsync(baseline, cancellationToken).ConfigureAwait(false);
+        var b = await GetAsync(other, cancellationToken).ConfigureAwait(false);
+        return new DatasetDiff(a, b, await a.GetFilesAsync(cancellationToken).ConfigureAwait(false), await b.GetFilesAsync(cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>Records that a run used a version: the run's input and the version's usage (lineage both ways).</summary>
     internal async Task RecordUsageAsync(Run run, DatasetVersion dataset, string context, CancellationToken cancellationToken)
     {

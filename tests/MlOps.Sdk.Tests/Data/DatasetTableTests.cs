@@ -230,6 +230,33 @@ public sealed class DatasetTableTests(StoreKind kind)
         Assert.That(await File.ReadAllBytesAsync(path), Is.EqualTo(await File.ReadAllBytesAsync(Weather)), "a changed copy is written again");
     }
 
+    [Test]
+    public async Task DiffAsync_TwoYearsOfWeather_ReportsRowsSchemaFilesAndShifts()
+    {
+        var lines = File.ReadAllLines(Weather);
+        var year2012 = lines.Take(1).Concat(lines.Skip(1).Where(l => l.StartsWith("2012", StringComparison.Ordinal))).ToList();
+        var year2015 = lines.Take(1).Concat(lines.Skip(1).Where(l => l.StartsWith("2015", StringComparison.Ordinal))).ToList();
+        var path = _sandbox.Write("weather.csv", string.Join('\n', year2012) + "\n");
+        await _client.Datasets.RegisterFileAsync("seattle", path);
+        await File.WriteAllTextAsync(path, string.Join('\n', year2015.Select(l => l + ",x")) + "\n");
+        await _client.Datasets.RegisterFileAsync("seattle", path);
+
+        var diff = await _client.Datasets.DiffAsync(DatasetRef.ForVersion("seattle", 1), DatasetRef.Latest("seattle"));
+
+        Assert.That(diff.IsSameContent, Is.False);
+        Assert.That(diff.RowCountChange, Is.EqualTo((year2015.Count - 1) - (year2012.Count - 1)));
+        Assert.That(diff.FilesChanged.Select(f => f.Path), Is.EqualTo(new[] { "weather.csv" }));
+        Assert.That(diff.FilesAdded, Is.Empty);
+        Assert.That(diff.SchemaChanges, Is.EqualTo(new[] { new DatasetSchemaChange("x", null, "String") }), "a column was added");
+        var tempMax = diff.ColumnShifts.Single(c => c.Column == "temp_max");
+        var mean2012 = year2012.Skip(1).Average(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture));
+        var mean2015 = year2015.Skip(1).Average(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture));
+        Assert.That(tempMax.MeanChange, Is.EqualTo(mean2015 - mean2012).Within(1e-4));
+        var weather = diff.ColumnShifts.Single(c => c.Column == "weather");
+        Assert.That(weather.TopValuesDistance, Is.InRange(0.0, 1.0));
+        Assert.That(weather.TopValuesDistance, Is.GreaterThan(0), "2015 has other weather than 2012");
+    }
+
     private static void CheckNumeric(ColumnProfile profile, List<double> values)
     {
         var sorted = values.Order().ToList();
