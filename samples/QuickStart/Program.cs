@@ -1,16 +1,15 @@
 // The QuickStart: the main job on the embedded default store (.mlops/ in the working directory).
-// Today it versions the data by content and trains a model in a tracked run; as MlOps.Sdk grows it becomes
-// train -> track -> version the data -> register -> promote -> load by alias -> predict.
+// Today it versions the data, trains a model from that exact version in a tracked run, and finds the best runs; as
+// MlOps.Sdk grows it becomes train -> track -> version the data -> register -> promote -> load by alias -> predict.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
 using MlOps.Sdk;
+using MlOps.Sdk.Data;
 using MlOps.Sdk.Tracking;
 
 var dataFile = Path.Combine(AppContext.BaseDirectory, "data", "flights-20k.csv");
 var ml = new MLContext(seed: 1);
-var data = ml.Data.LoadFromTextFile<Flight>(dataFile, hasHeader: true, separatorChar: ',');
-var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
 
 // Will a flight leave more than 15 minutes late? The same pipeline object is fitted with or without a run.
 var pipeline = ml.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contractName: null)
@@ -21,11 +20,17 @@ var pipeline = ml.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contra
 // <quickstart>
 var client = MlOpsClient.CreateDefault(); // the .mlops/ folder in the working directory
 
+// Version the data: identical content is the same version (nothing stored again), a changed byte is the next one.
+var flights = await client.Datasets.RegisterFileAsync("flights", dataFile);
+var delay = flights.Profile!["delay"].Numeric!;
+Console.WriteLine($"{flights}{(flights.Created ? "" : " (already registered)")}: delay mean {delay.Mean:F1} min, median {delay.Quantiles[0.5]:F0}");
+
 await using (var run = await client.Runs.StartAsync("flight-delays"))
 {
-    // Version the data by content: the same bytes are stored once, and the run records exactly which ones it read.
-    var stored = await client.Content.PutFileAsync(dataFile);
-    run.LogInput("file:flights-20k.csv", "training", stored.Hash);
+    // Train from that exact version: the run records it as its input, and the version lists the run as a user.
+    await run.UseDatasetAsync(flights, "training");
+    var data = await flights.LoadAsync<Flight>(ml); // the recorded schema, checked against Flight
+    var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
 
     var model = run.Fit(pipeline, split.TrainSet); // records the trainer, its options, the rows and the fit time
     var metrics = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet));
@@ -46,6 +51,7 @@ Console.WriteLine($"Environment: {client.Environment}. Everything lives under {c
 internal sealed class Flight
 {
     [LoadColumn(0)]
+    [ColumnName("date")]
     public string Date { get; set; } = string.Empty;
 
     [LoadColumn(1)]
