@@ -9,7 +9,7 @@ internal static class Report
         => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH {name} {value:0.###} {unit}"));
 
     public static void Ratio(string name, double value)
-        => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RATIO {name} {value:0.###}"));
+        => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RATIO {name} {(Math.Abs(value) >= 0.01 ? value.ToString("0.###", CultureInfo.InvariantCulture) : value.ToString("G3", CultureInfo.InvariantCulture))}"));
 
     public static void Note(string text) => Console.Error.WriteLine($"# {text}");
 

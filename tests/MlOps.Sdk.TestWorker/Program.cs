@@ -136,8 +136,28 @@ try
             Console.WriteLine($"READ {reads}");
             break;
 
+        case "register-dataset":
+            // Registers a local file or folder as a dataset version, with its own hash cache, as a data job would.
+            var datasets = TrackingClient(store, o =>
+            {
+                o.Datasets.HashCachePath = Option("hash-cache");
+                o.Datasets.RegistrationTimeout = TimeSpan.FromSeconds(1);
+            });
+            if (options.ContainsKey("go"))
+            {
+                await WaitForGoAsync(Option("go"));
+            }
+
+            Console.WriteLine("STARTED");
+            var source = Option("path");
+            var registered = Directory.Exists(source)
+                ? await datasets.Datasets.RegisterDirectoryAsync(Option("name"), source)
+                : await datasets.Datasets.RegisterFileAsync(Option("name"), source);
+            Console.WriteLine($"VERSION {registered.Version} {(registered.Created ? "created" : "found")} {registered.Identity}");
+            break;
+
         default:
-            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset.");
             return 2;
     }
 
@@ -149,13 +169,14 @@ catch (Exception ex)
     return 1;
 }
 
-static MlOps.Sdk.MlOpsClient TrackingClient(ObjectStore store)
+static MlOps.Sdk.MlOpsClient TrackingClient(ObjectStore store, Action<MlOps.Sdk.MlOpsOptions>? configure = null)
 {
     var options = new MlOps.Sdk.MlOpsOptions { Environment = "test" };
     options.ContentCache.Enabled = false;
     options.Tracking.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
     options.Tracking.CrashGracePeriod = TimeSpan.FromSeconds(2);
     options.Tracking.FlushInterval = TimeSpan.FromMilliseconds(100);
+    configure?.Invoke(options);
     return new MlOps.Sdk.MlOpsClient(store, options);
 }
 
