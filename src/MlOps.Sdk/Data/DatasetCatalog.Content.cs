@@ -177,13 +177,14 @@ public partial class DatasetCatalog
             missing.Add(file);
         }
 
-        var work = missing.GroupBy(f => f.Pack ?? string.Empty).ToList();
+        // One unit of work per pack, and one per file stored on its own, so large files download in parallel.
+        var work = missing.GroupBy(f => f.Pack ?? "\0" + f.Path).ToList();
         await Parallel.ForEachAsync(
             work,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Min(_context.Options.Parallelism, 4), CancellationToken = cancellationToken },
             async (group, ct) =>
             {
-                if (group.Key.Length == 0)
+                if (group.Key[0] == '\0')
                 {
                     foreach (var file in group)
                     {
@@ -226,7 +227,11 @@ public partial class DatasetCatalog
                     continue; // the same bytes as a file before it (a duplicate): copied below
                 }
 
-                await SkipAsync(pack, file.Offset - position, buffer, cancellationToken).ConfigureAwait(false);
+                if (!await SkipAsync(pack, file.Offset - position, buffer, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ContentIntegrityException(ContentHash.Parse(file.Sha256), ContentHash.Compute([]), $"{key} (ends before '{file.Path}' at offset {file.Offset})");
+                }
+
                 position = file.Offset;
                 var path = Destination(target, file.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -276,10 +281,21 @@ public partial class DatasetCatalog
         foreach (var file in files)
         {
             var path = Destination(target, file.Path);
-            if (written.TryGetValue((file.Offset, file.Size), out var source) && source != path && !File.Exists(path))
+            if (written.TryGetValue((file.Offset, file.Size), out var source) && source != path)
             {
-                File.Copy(source, path, overwrite: true);
-                File.SetLastWriteTimeUtc(path, stamp);
+                // Every file here failed verification (or was missing): write it, from the verified copy of its bytes.
+                var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+                try
+                {
+                    File.Copy(source, temporary);
+                    File.SetLastWriteTimeUtc(temporary, stamp);
+                    File.Move(temporary, path, overwrite: true);
+                }
+                finally
+                {
+                    File.Delete(temporary);
+                }
+
                 Remember(cache, entries, file, path, stamp);
             }
 
@@ -296,18 +312,21 @@ public partial class DatasetCatalog
         }
     }
 
-    private static async Task SkipAsync(Stream stream, long count, byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>Skips bytes of a pack; <see langword="false"/> when it ends first (a damaged pack).</summary>
+    private static async Task<bool> SkipAsync(Stream stream, long count, byte[] buffer, CancellationToken cancellationToken)
     {
         while (count > 0)
         {
             var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                throw new EndOfStreamException("A pack ended before the file it should hold.");
+                return false;
             }
 
             count -= read;
         }
+
+        return true;
     }
 
     private static string Destination(string target, string relative)

@@ -191,7 +191,7 @@ public partial class DatasetCatalog
 
             var actual = recorded[index].Type;
             var compatible = actual == wanted
-                || (actual is "Single" or "Double" && wanted is "Single" or "Double")
+                || (version.Format == DatasetFormat.DelimitedText && actual is "Single" or "Double" && wanted is "Single" or "Double")
                 || (version.Format == DatasetFormat.DelimitedText && wanted == "String");
             if (!compatible || !Enum.TryParse<DataKind>(wanted, out var kind))
             {

@@ -76,7 +76,7 @@ public partial class DatasetCatalog
         }
 
         options ??= new RegisterDatasetOptions();
-        var files = new[] { new SourceFile(full, Path.GetFileName(full)) };
+        var files = new[] { new SourceFile(full, CheckedName(full, Path.GetFileName(full))) };
         return await RegisterLocalAsync(name, DatasetKind.File, full, files, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -91,7 +91,11 @@ public partial class DatasetCatalog
     /// <returns>The version; <see cref="DatasetVersion.Created"/> tells whether it is new.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is invalid, or the folder holds no files (an empty dataset is refused: there is nothing to version, and it is most often a wrong path).</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
-    /// <exception cref="DatasetSourceChangedException">A file changed while it was read; nothing was registered.</exception>
+    /// <exception cref="DatasetSourceChangedException">A file changed, appeared or vanished while it was read; nothing was registered.</exception>
+    /// <exception cref="DatasetSchemaMismatchException">Delimited-text files disagree on their header, or the given columns do not fit; or the content is registered already with other columns.</exception>
+    /// <exception cref="FileNotFoundException">An entry is a link to nothing.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file or folder cannot be read.</exception>
+    /// <exception cref="IOException">A file cannot be read for another reason.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<DatasetVersion> RegisterDirectoryAsync(string name, string directory, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -139,7 +143,7 @@ public partial class DatasetCatalog
         var existing = await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            return existing;
+            return Found(existing, options);
         }
 
         var record = await NewRecordAsync(name, identity, DatasetKind.External, DatasetFormat.Files, uri, options, cancellationToken).ConfigureAwait(false);
@@ -160,11 +164,11 @@ public partial class DatasetCatalog
         if (existing is not null)
         {
             cache.Save(entries);
-            return existing;
+            return Found(existing, options);
         }
 
         var format = ResolveFormat(options, kind, hashed);
-        var record = await NewRecordAsync(name, identity, kind, format, root, options, cancellationToken).ConfigureAwait(false);
+        var record = await NewRecordAsync(name, identity, kind, format, kind == DatasetKind.DataView ? null : root, options, cancellationToken).ConfigureAwait(false);
         record.FileCount = hashed.Length;
         record.Bytes = hashed.Sum(f => f.Length);
         if (format is DatasetFormat.DelimitedText or DatasetFormat.BinaryDataView)
@@ -184,9 +188,45 @@ public partial class DatasetCatalog
             record.Manifest = (await _context.Content.PutAsync(manifest, cancellationToken).ConfigureAwait(false)).Hash.ToString();
         }
 
+        // The schema and profile were read, and some files were not re-read for storage (already stored, or in the
+        // previous version): a file written since it was hashed would make the record describe other bytes.
+        foreach (var file in hashed)
+        {
+            if (FileStat.Read(file.FullPath) is var now && now != file.Stat)
+            {
+                throw new DatasetSourceChangedException(file.FullPath, DatasetHasher.Describe(file.Stat, now, file.Length));
+            }
+        }
+
         var version = await CommitAsync(record, options, cancellationToken).ConfigureAwait(false);
         cache.Save(entries);
         return version;
+    }
+
+    /// <summary>
+    /// An existing version for content registered again: options that would describe it differently are refused
+    /// (versions are immutable), and a producing run still gets the version as its output.
+    /// </summary>
+    private static DatasetVersion Found(DatasetVersion existing, RegisterDatasetOptions options)
+    {
+        var problems = new List<string>();
+        if (options.Format is { } format && format != existing.Format)
+        {
+            problems.Add($"it was registered as {existing.Format}, not {format}");
+        }
+
+        if (options.Columns is { } columns && !columns.SequenceEqual(existing.Schema))
+        {
+            problems.Add($"its columns are {string.Join(", ", existing.Schema.Select(c => $"{c.Name} ({c.Type})"))}, not {string.Join(", ", columns.Select(c => $"{c.Name} ({c.Type})"))}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new DatasetSchemaMismatchException($"{existing.Uri}, which already holds this content (versions are immutable; register it under another name to read it differently)", problems);
+        }
+
+        options.ProducedBy?.LogOutput(existing.Uri, "dataset", existing.Identity);
+        return existing;
     }
 
     /// <summary>The identity of local content: SHA-256 over the sorted list of "{SHA-256} {size} {path}" lines.</summary>
@@ -240,18 +280,19 @@ public partial class DatasetCatalog
         var files = new List<SourceFile>();
         foreach (var file in enumeration)
         {
-            var relative = file.RelativePath;
-            if (relative.AsSpan().IndexOfAny('\\', '\0') >= 0 || relative.AsSpan().ContainsAnyInRange('\u0001', '\u001f'))
-            {
-                throw new ArgumentException($"The file '{file.FullPath}' has a name that cannot be kept in a dataset (a backslash or a control character).", nameof(root));
-            }
-
+            CheckedName(file.FullPath, file.RelativePath);
             files.Add(file);
         }
 
         files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
         return files;
     }
+    /// <summary>A path inside a dataset: no backslash or control character (a manifest line must say one file).</summary>
+    private static string CheckedName(string fullPath, string relative)
+        => relative.AsSpan().IndexOfAny('\\', '\0') >= 0 || relative.AsSpan().ContainsAnyInRange('\u0001', '\u001f') || relative.AsSpan().Contains('\u007f')
+            ? throw new ArgumentException($"The file '{fullPath}' has a name that cannot be kept in a dataset (a backslash or a control character).", nameof(fullPath))
+            : relative;
+
     private static DatasetFormat ResolveFormat(RegisterDatasetOptions options, DatasetKind kind, HashedFile[] files)
     {
         if (options.Format is { } format)
@@ -384,19 +425,28 @@ public partial class DatasetCatalog
             }
         }
 
-        var number = await GetHighestVersionAsync(name, cancellationToken).ConfigureAwait(false) + 1;
-        while (true)
+        int number;
+        try
         {
-            record.Version = number;
-            try
+            number = await GetHighestVersionAsync(name, cancellationToken).ConfigureAwait(false) + 1;
+            while (true)
             {
-                await _context.Records.CreateAsync(DataKeys.Version(name, number), record, DataJsonContext.Default.DatasetVersionRecord, cancellationToken).ConfigureAwait(false);
-                break;
+                record.Version = number;
+                try
+                {
+                    await _context.Records.CreateAsync(DataKeys.Version(name, number), record, DataJsonContext.Default.DatasetVersionRecord, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (PreconditionFailedException)
+                {
+                    number++;
+                }
             }
-            catch (PreconditionFailedException)
-            {
-                number++;
-            }
+        }
+        catch
+        {
+            await ReleaseClaimAsync(claimKey, ours).ConfigureAwait(false);
+            throw;
         }
 
         await FinishClaimAsync(claimKey, new DatasetClaimRecord { Identity = record.Identity, ClaimedBy = claimedBy }, number, ours, cancellationToken).ConfigureAwait(false);
@@ -404,6 +454,22 @@ public partial class DatasetCatalog
         var created = new DatasetVersion(this, record, created: true);
         options.ProducedBy?.LogOutput(created.Uri, "dataset", created.Identity);
         return created;
+    }
+
+    /// <summary>
+    /// Deletes this registration's unfinished claim after a failure (best effort, only if still ours), so a retry of the
+    /// same content need not wait for <see cref="DatasetOptions.RegistrationTimeout"/>.
+    /// </summary>
+    private async Task ReleaseClaimAsync(string claimKey, Azure.ETag ours)
+    {
+        try
+        {
+            await _context.Store.DeleteAsync(claimKey, ours, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectStoreException or PreconditionFailedException)
+        {
+            // Left for the timeout to clear.
+        }
     }
 
     private async Task FinishClaimAsync(string claimKey, DatasetClaimRecord claim, int version, Azure.ETag etag, CancellationToken cancellationToken)

@@ -115,8 +115,9 @@ public sealed class ColumnShift
     public double? StandardizedMeanChange { get; }
 
     /// <summary>
-    /// Gets the total variation distance (0 to 1) between the value frequencies of a text column, over the most frequent
-    /// values of either version, everything else counted as one "other" value.
+    /// Gets the total variation distance (0 to 1) between the value frequencies of a text column, over the values in
+    /// both versions' top lists, everything else counted as one "other" value (a lower bound of the distance between
+    /// the full distributions, which the profiles do not keep).
     /// </summary>
     public double? TopValuesDistance { get; }
 
@@ -126,7 +127,7 @@ public sealed class ColumnShift
     {
         var pa = a.Top.ToDictionary(t => t.Key, t => Rate(t.Value, aCount), StringComparer.Ordinal);
         var pb = b.Top.ToDictionary(t => t.Key, t => Rate(t.Value, bCount), StringComparer.Ordinal);
-        var keys = pa.Keys.Union(pb.Keys, StringComparer.Ordinal).ToList();
+        var keys = pa.Keys.Intersect(pb.Keys, StringComparer.Ordinal).ToList();
         var distance = keys.Sum(k => Math.Abs(pa.GetValueOrDefault(k) - pb.GetValueOrDefault(k)));
         var otherA = 1 - keys.Sum(k => pa.GetValueOrDefault(k));
         var otherB = 1 - keys.Sum(k => pb.GetValueOrDefault(k));

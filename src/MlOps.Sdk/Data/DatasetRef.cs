@@ -180,6 +180,7 @@ internal static class DatasetNames
         problem = name.Length is 0 or > MaxNameLength ? $"must be 1 to {MaxNameLength} characters long"
             : name.AsSpan().IndexOfAnyExcept(NameCharacters) is var bad and >= 0 ? $"has '{name[bad]}' at index {bad}; use letters, digits, '.', '_' and '-'"
             : !char.IsAsciiLetterOrDigit(name[0]) ? "must start with a letter or a digit"
+            : name[^1] == '.' ? "must not end with '.'"
             : string.Empty;
         return problem.Length == 0;
     }

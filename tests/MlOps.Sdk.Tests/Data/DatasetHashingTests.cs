@@ -212,6 +212,61 @@ public sealed class DatasetHashingTests
         }
     }
 
+    [Test]
+    public void HashCache_WholeSecondTimes_AreTrustedOnlyWhenSecondsOld()
+    {
+        // A file system with whole-second time stamps (FAT, exFAT, HFS+): a rewrite within the same second keeps them.
+        var cache = HashCache.Open(null, "/nowhere");
+        long WholeSecondsAgo(double seconds) => (DateTimeOffset.UtcNow.AddSeconds(-seconds).ToUnixTimeSeconds()) * 1_000_000_000L;
+
+        Assert.That(cache.IsTrusted(new FileStat(10, WholeSecondsAgo(1), WholeSecondsAgo(1), 5, 1)), Is.False, "1 s old, whole seconds");
+        Assert.That(cache.IsTrusted(new FileStat(10, WholeSecondsAgo(5), WholeSecondsAgo(5), 5, 1)), Is.True, "5 s old");
+        var fine = (DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds() * 1_000_000L) + 123_456;
+        Assert.That(cache.IsTrusted(new FileStat(10, fine, fine, 5, 1)), Is.True, "nanosecond times, 1 s old");
+    }
+
+    [Test]
+    public void Stat_VanishedFile_IsAChangeButALinkToNothingIsNotFound()
+    {
+        var gone = Path.Combine(_sandbox.Source, "gone.bin");
+        var link = Path.Combine(_sandbox.Source, "link.bin");
+        File.CreateSymbolicLink(link, gone);
+
+        Assert.That(Assert.Throws<DatasetSourceChangedException>(() => DatasetHasher.Stat(gone))!.Message, Does.Contain("deleted"));
+        Assert.That(Assert.Throws<FileNotFoundException>(() => DatasetHasher.Stat(link))!.Message, Does.Contain("a link to"));
+    }
+
+    [Test]
+    public async Task MaterializeAsync_DuplicateFileChangedOnDisk_IsWrittenAgain()
+    {
+        var bytes = DatasetRegistrationTests.RandomBytes(2000, 42);
+        _sandbox.Write("a.bin", bytes);
+        _sandbox.Write("b.bin", bytes);
+        var version = await _client.Datasets.RegisterDirectoryAsync("twins", _sandbox.Source);
+        var target = await version.MaterializeAsync(Path.Combine(_sandbox.Root, "out"));
+        await File.WriteAllTextAsync(Path.Combine(target, "b.bin"), "edited");
+        File.Delete(Path.Combine(target, "a.bin"));
+
+        await version.MaterializeAsync(target);
+
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(target, "a.bin")), Is.EqualTo(bytes));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(target, "b.bin")), Is.EqualTo(bytes), "the edited duplicate is restored too");
+    }
+
+    [Test]
+    public async Task MaterializeAsync_WithoutHashCache_VerifiesAndRewritesEverything()
+    {
+        var client = _sandbox.CreateClient(_test.Store, o => o.Datasets.HashCacheEnabled = false);
+        _sandbox.Write("x.bin", DatasetRegistrationTests.RandomBytes(3000, 1));
+        var version = await client.Datasets.RegisterDirectoryAsync("plain", _sandbox.Source);
+        var target = await version.MaterializeAsync(Path.Combine(_sandbox.Root, "out"));
+        await File.WriteAllBytesAsync(Path.Combine(target, "x.bin"), new byte[3000]);
+
+        await version.MaterializeAsync(target);
+
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(target, "x.bin")), Is.EqualTo(DatasetRegistrationTests.RandomBytes(3000, 1)));
+    }
+
     private void WriteOld(int count)
     {
         var old = DateTime.UtcNow.AddMinutes(-10);

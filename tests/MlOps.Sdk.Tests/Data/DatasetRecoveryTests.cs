@@ -82,8 +82,11 @@ public sealed class DatasetRecoveryTests
 
         Assert.ThrowsAsync<ObjectStoreException>(() => client.Datasets.RegisterFileAsync("flaky", path));
         Assert.That(await _client.Datasets.ListVersionsAsync("flaky").CountAsync(), Is.EqualTo(0));
+        Assert.That(await _test.Store.ListAsync("datasets/flaky/identities/").CountAsync(), Is.EqualTo(0), "the failed registration released its claim");
 
+        var started = DateTime.UtcNow;
         var version = await _client.Datasets.RegisterFileAsync("flaky", path);
+        Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(1)), "no waiting for a claim's timeout");
         Assert.That(version.Version, Is.EqualTo(1));
         Assert.That(await File.ReadAllBytesAsync(Path.Combine(await version.MaterializeAsync(), "data.bin")), Is.EqualTo(DatasetRegistrationTests.RandomBytes(5000, 1)));
     }

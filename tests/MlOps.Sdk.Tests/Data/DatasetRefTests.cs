@@ -34,6 +34,7 @@ public sealed class DatasetRefTests
     [TestCase("datasets:/-flights/1", "must start with a letter or a digit")]
     [TestCase("datasets:/fl ights/1", "name has ' '")]
     [TestCase("datasets:/a/b/1", "whole number from 1")]
+    [TestCase("datasets:/data./1", "must not end with '.'")]
     public void Parse_InvalidUri_SaysWhatIsWrong(string uri, string problem)
     {
         var ex = Assert.Throws<FormatException>(() => DatasetRef.Parse(uri));

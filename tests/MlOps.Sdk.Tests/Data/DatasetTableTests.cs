@@ -145,6 +145,36 @@ public sealed class DatasetTableTests(StoreKind kind)
     }
 
     [Test]
+    public async Task RegisterFileAsync_InfersBooleanOnlyWithoutBlanks_AndDoubleForLargeWholeNumbers()
+    {
+        var version = await _client.Datasets.RegisterFileAsync("types", _sandbox.Write("types.csv", "flag,maybe,id,ratio\ntrue,true,123456789012,0.5\nfalse,,17,1.5\n"));
+
+        Assert.That(version.Schema.Select(c => c.Type), Is.EqualTo(new[] { "Boolean", "String", "Double", "Single" }));
+        var data = await version.LoadAsync(new MLContext());
+        Assert.That(data.GetColumn<double>("id"), Is.EqualTo(new[] { 123456789012.0, 17.0 }), "no precision lost");
+    }
+
+    [Test]
+    public async Task RegisterFileAsync_SameContentWithOtherColumns_IsRefused_AndAProducingRunStillGetsItsOutput()
+    {
+        var path = _sandbox.Write("x.csv", "a,b\n1,2\n");
+        var first = await _client.Datasets.RegisterFileAsync("x", path);
+
+        var ex = Assert.ThrowsAsync<DatasetSchemaMismatchException>(() => _client.Datasets.RegisterFileAsync("x", path, new RegisterDatasetOptions { Columns = [new DatasetColumn("a", "String"), new DatasetColumn("b", "String")] }));
+        Assert.That(ex!.Message, Does.Contain("already holds this content"));
+
+        string runId;
+        await using (var run = await _client.Runs.StartAsync("cleaning"))
+        {
+            runId = run.Id;
+            var again = await _client.Datasets.RegisterFileAsync("x", path, new RegisterDatasetOptions { ProducedBy = run });
+            Assert.That(again.Version, Is.EqualTo(first.Version));
+        }
+
+        Assert.That((await _client.Runs.GetAsync(runId)).Outputs.Select(o => o.Uri), Is.EqualTo(new[] { "datasets:/x/1" }));
+    }
+
+    [Test]
     public async Task RegisterDirectoryAsync_CsvFilesWithDifferentHeaders_IsRefused()
     {
         _sandbox.Write("2024.csv", "a,b\n1,2\n");

@@ -85,7 +85,7 @@ internal static class DatasetHasher
                 ? HashSmall(file.FullPath, before.Length)
                 : await ContentHashing.HashFileAsync(file.FullPath, cancellationToken).ConfigureAwait(false);
         }
-        catch (FileNotFoundException ex)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new DatasetSourceChangedException(file.FullPath, "it was deleted", ex);
         }
@@ -99,9 +99,24 @@ internal static class DatasetHasher
         return new HashedFile(file.FullPath, file.RelativePath, before, hash, cache.IsTrusted(before));
     }
 
-    /// <summary>Stats a file to register; a missing one is a <see cref="FileNotFoundException"/>.</summary>
+    /// <summary>
+    /// Stats a file to register: a link to nothing is a <see cref="FileNotFoundException"/>; a file that was listed (or
+    /// checked) a moment ago and is gone now changed under the registration.
+    /// </summary>
     public static FileStat Stat(string path)
-        => FileStat.Read(path) ?? throw new FileNotFoundException($"The file '{path}' to register does not exist or is not a regular file.", path);
+    {
+        if (FileStat.Read(path) is { } stat)
+        {
+            return stat;
+        }
+
+        var info = new FileInfo(path);
+        throw info.LinkTarget is not null
+            ? new FileNotFoundException($"The file '{path}' to register is a link to '{info.LinkTarget}', which does not exist.", path)
+            : info.Exists
+                ? new FileNotFoundException($"The file '{path}' to register is not a regular file.", path)
+                : new DatasetSourceChangedException(path, "it was deleted");
+    }
 
     public static string Describe(FileStat before, FileStat? after, long read)
         => after is not { } now ? "it was deleted"

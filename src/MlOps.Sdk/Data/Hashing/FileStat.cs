@@ -74,8 +74,8 @@ internal readonly record struct FileStat(long Length, long ModifiedNs, long Chan
         {
             Span<byte> buffer = stackalloc byte[StatxSize];
             ReadOnlySpan<byte> self = "/proc/self/exe\0"u8;
-            return NativeMethods.Statx(AtFdCwd, ref MemoryMarshal.GetReference(self), 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) == 0
-                || Marshal.GetLastPInvokeError() != 38; // ENOSYS: a kernel older than 4.11
+            // Only a call that works counts: ENOSYS (a kernel before 4.11) or EPERM (a seccomp profile) mean FileInfo instead.
+            return NativeMethods.Statx(AtFdCwd, ref MemoryMarshal.GetReference(self), 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) == 0;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

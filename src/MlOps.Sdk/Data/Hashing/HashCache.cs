@@ -18,24 +18,31 @@ namespace MlOps.Sdk.Data;
 /// <para>
 /// A file modified within the same clock tick as it was hashed could keep its modification time: as git does with
 /// "racily clean" entries, a hash is remembered only for a file whose modification and change times are at least
-/// <see cref="RacyWindow"/> older than the moment hashing started, so the next registration reads such a file again.
+/// <see cref="RacyWindow"/> older than the moment hashing started (<see cref="CoarseRacyWindow"/> when the times have no
+/// fraction of a second, as on file systems with whole-second steps), so the next registration reads such a file again.
 /// </para>
 /// </remarks>
 internal sealed class HashCache
 {
     public static readonly TimeSpan RacyWindow = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The window for a file whose times have no fraction of a second: a file system that keeps whole (or 2 s) steps.</summary>
+    public static readonly TimeSpan CoarseRacyWindow = TimeSpan.FromSeconds(3);
+
     private static ReadOnlySpan<byte> Magic => "MLHC0001"u8;
 
     private readonly string? _file;
     private readonly Dictionary<string, Entry> _loaded;
     private readonly long _racyBeforeNs;
+    private readonly long _coarseRacyBeforeNs;
 
     private HashCache(string? file, Dictionary<string, Entry> loaded)
     {
         _file = file;
         _loaded = loaded;
-        _racyBeforeNs = ((DateTime.UtcNow - RacyWindow).Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        var now = DateTime.UtcNow;
+        _racyBeforeNs = ((now - RacyWindow).Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        _coarseRacyBeforeNs = ((now - CoarseRacyWindow).Ticks - DateTime.UnixEpoch.Ticks) * 100;
     }
 
     /// <summary>Opens the cache of a root (a folder, or a single file); a disabled cache when <paramref name="folder"/> is <see langword="null"/>.</summary>
@@ -70,7 +77,14 @@ internal sealed class HashCache
     /// any later write moves it to the present and a recent change time is no reason to distrust it.
     /// </summary>
     public bool IsTrusted(FileStat stat, bool modifiedTimeSetBack = false)
-        => stat.ModifiedNs < _racyBeforeNs && (modifiedTimeSetBack || stat.Inode == 0 || stat.ChangedNs < _racyBeforeNs);
+    {
+        // Whole seconds suggest a file system with coarse time stamps (FAT, exFAT, HFS+, small ext4 inodes): a write
+        // a second later can keep the same time, so such files must be older still.
+        var before = stat.ModifiedNs % 1_000_000_000 == 0 && (stat.Inode == 0 || stat.ChangedNs % 1_000_000_000 == 0) && !modifiedTimeSetBack
+            ? _coarseRacyBeforeNs
+            : _racyBeforeNs;
+        return stat.ModifiedNs < before && (modifiedTimeSetBack || stat.Inode == 0 || stat.ChangedNs < before);
+    }
 
     /// <summary>
     /// Replaces the cache with the trusted entries of this registration (files gone since are dropped), unless they are

@@ -19,9 +19,17 @@ internal static class DataViewIdentity
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var columns = data.Schema.Where(c => !c.IsHidden).ToList();
         hash.AppendData("mlops-dataview-v1\n"u8);
+        Span<byte> size = stackalloc byte[4];
         foreach (var column in columns)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes($"{column.Name}\t{column.Type}\n"));
+            // Length-prefixed, so no name can imitate another column.
+            foreach (var part in new[] { column.Name, column.Type.ToString() ?? column.Type.RawType.FullName ?? string.Empty })
+            {
+                var bytes = Encoding.UTF8.GetBytes(part);
+                BinaryPrimitives.WriteInt32LittleEndian(size, bytes.Length);
+                hash.AppendData(size);
+                hash.AppendData(bytes);
+            }
         }
 
         var buffer = new byte[1 << 16];
@@ -146,18 +154,22 @@ internal static class DataViewIdentity
                 BinaryPrimitives.WriteInt64LittleEndian(reserve(8), dt.Ticks);
                 break;
             case DateTimeOffset dto:
-                BinaryPrimitives.WriteInt64LittleEndian(reserve(8), dto.UtcTicks);
+                var both = reserve(16);
+                BinaryPrimitives.WriteInt64LittleEndian(both, dto.UtcTicks);
+                BinaryPrimitives.WriteInt64LittleEndian(both[8..], dto.Offset.Ticks);
                 break;
             case TimeSpan ts:
                 BinaryPrimitives.WriteInt64LittleEndian(reserve(8), ts.Ticks);
                 break;
-            default:
-                // Other widths (byte, short, ...) and anything else: their invariant text.
-                var other = Encoding.UTF8.GetBytes(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+            case IConvertible convertible:
+                // Other widths (byte, short, ...): their invariant text.
+                var other = Encoding.UTF8.GetBytes(convertible.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 var target = reserve(4 + other.Length);
                 BinaryPrimitives.WriteInt32LittleEndian(target, other.Length);
                 other.CopyTo(target[4..]);
                 break;
+            default:
+                throw new NotSupportedException($"A column of type {typeof(T).Name} cannot be versioned by content; register the data saved to a file instead.");
         }
     }
 }

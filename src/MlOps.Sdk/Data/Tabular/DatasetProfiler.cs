@@ -8,6 +8,11 @@ namespace MlOps.Sdk.Data;
 /// Computes a statistics profile of an <see cref="IDataView"/> in one pass: numeric columns (count, missing, mean,
 /// standard deviation, min, max, exact quantiles, a histogram) and text or Boolean columns (top values, cardinality).
 /// </summary>
+/// <remarks>
+/// NaN and ±infinity count as missing. Quantiles are exact: the values of a numeric column are kept (8 bytes each) and
+/// sorted. Text columns count up to <see cref="CardinalityLimit"/> distinct values; values first seen after that are
+/// not counted, so the cardinality is then a lower bound (flagged) and the top values cover the counted ones.
+/// </remarks>
 internal static class DatasetProfiler
 {
     public const int Bins = 20;
@@ -39,7 +44,7 @@ internal static class DatasetProfiler
                     var (isNumber, number, text) = readers[i]();
                     if (isNumber)
                     {
-                        if (double.IsNaN(number))
+                        if (!double.IsFinite(number))
                         {
                             missing[i]++;
                         }

@@ -66,11 +66,15 @@ internal static class DelimitedText
             Separators = [text.Separator[0]],
             HasHeader = text.HasHeader,
             AllowQuoting = text.AllowQuoting,
-            ReadMultilines = false,
+            ReadMultilines = text.AllowQuoting, // a quoted field may hold a line break
             MissingRealsAsNaNs = true,
         });
 
-    /// <summary>Infers each column's type from every value: Boolean when all are true/false, Single when all parse as numbers, else String.</summary>
+    /// <summary>
+    /// Infers each column's type from every value: Boolean when all are true/false and none is blank (a blank would load
+    /// as false), Single when all parse as numbers (Double when a whole number is beyond Single's exact range of 2^24,
+    /// such as an id), else String.
+    /// </summary>
     public static List<DatasetColumnRecord> InferTypes(MLContext mlContext, IReadOnlyList<string> names, IReadOnlyList<string> paths, DelimitedTextRecord text, CancellationToken cancellationToken)
     {
         var loader = CreateLoader(mlContext, names.Select((n, i) => new TextLoader.Column(n, DataKind.String, i)), text);
@@ -78,6 +82,8 @@ internal static class DelimitedText
         var canBool = Enumerable.Repeat(true, names.Count).ToArray();
         var canNumber = Enumerable.Repeat(true, names.Count).ToArray();
         var seen = new bool[names.Count];
+        var blank = new bool[names.Count];
+        var wide = new bool[names.Count];
         using (var cursor = data.GetRowCursor(data.Schema))
         {
             var getters = data.Schema.Select(c => cursor.GetGetter<ReadOnlyMemory<char>>(c)).ToArray();
@@ -101,12 +107,17 @@ internal static class DelimitedText
                     var span = value.Span.Trim();
                     if (span.IsEmpty)
                     {
+                        blank[i] = true;
                         continue;
                     }
 
                     seen[i] = true;
                     canBool[i] &= span.Equals("true", StringComparison.OrdinalIgnoreCase) || span.Equals("false", StringComparison.OrdinalIgnoreCase);
-                    canNumber[i] &= float.TryParse(span, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+                    if (canNumber[i])
+                    {
+                        canNumber[i] = double.TryParse(span, NumberStyles.Float, CultureInfo.InvariantCulture, out var number);
+                        wide[i] |= canNumber[i] && Math.Abs(number) > 16_777_216 && Math.Floor(number) == number;
+                    }
                 }
             }
         }
@@ -114,7 +125,10 @@ internal static class DelimitedText
         return names.Select((n, i) => new DatasetColumnRecord
         {
             Name = n,
-            Type = !seen[i] ? nameof(DataKind.String) : canBool[i] ? nameof(DataKind.Boolean) : canNumber[i] ? nameof(DataKind.Single) : nameof(DataKind.String),
+            Type = !seen[i] ? nameof(DataKind.String)
+                : canBool[i] && !blank[i] ? nameof(DataKind.Boolean)
+                : canNumber[i] ? (wide[i] ? nameof(DataKind.Double) : nameof(DataKind.Single))
+                : nameof(DataKind.String),
         }).ToList();
     }
 }
