@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlOps.Sdk.Internal;
+using MlOps.Sdk.Registry;
 using MlOps.Sdk.Storage;
 
 namespace MlOps.Sdk.Data;
@@ -27,7 +28,7 @@ public partial class DatasetCatalog
     public virtual async Task<DatasetVersion> RegisterDataViewAsync(string name, IDataView data, MLContext mlContext, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
+        RegistryNames.Name(name, "Dataset");
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(mlContext);
         options ??= new RegisterDatasetOptions();

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using MlOps.Sdk.Internal;
+using MlOps.Sdk.Registry;
 using MlOps.Sdk.Records;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
@@ -43,7 +44,7 @@ public partial class DatasetCatalog
     public virtual async IAsyncEnumerable<DatasetVersion> ListVersionsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
+        RegistryNames.Name(name, "Dataset");
         await foreach (var record in ListVersionRecordsAsync(name, cancellationToken).ConfigureAwait(false))
         {
             yield return new DatasetVersion(this, record, created: false);
@@ -84,14 +85,14 @@ public partial class DatasetCatalog
     public virtual async Task SetAliasAsync(string name, string aliasName, int version, string? reason = null, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
-        DatasetNames.Alias(aliasName, allowLatest: false);
+        RegistryNames.Name(name, "Dataset");
+        RegistryNames.Alias(aliasName, allowLatest: false);
         if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)
         {
             throw new DatasetNotFoundException(DatasetRef.ForVersion(name, version).ToString(), "an alias can only point at an existing version");
         }
 
-        await ChangeAliasAsync(name, aliasName, version, reason, cancellationToken).ConfigureAwait(false);
+        await Aliases(name).MoveAsync(aliasName, version, reason, check: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes an alias; its history is kept.</summary>
@@ -105,9 +106,9 @@ public partial class DatasetCatalog
     public virtual async Task<bool> DeleteAliasAsync(string name, string aliasName, string? reason = null, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
-        DatasetNames.Alias(aliasName, allowLatest: false);
-        return await ChangeAliasAsync(name, aliasName, null, reason, cancellationToken).ConfigureAwait(false) is not null;
+        RegistryNames.Name(name, "Dataset");
+        RegistryNames.Alias(aliasName, allowLatest: false);
+        return await Aliases(name).MoveAsync(aliasName, null, reason, check: null, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     /// <summary>Gets every change of an alias, oldest first.</summary>
@@ -120,9 +121,9 @@ public partial class DatasetCatalog
     public virtual async Task<IReadOnlyList<DatasetAliasChange>> GetAliasHistoryAsync(string name, string aliasName, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
-        DatasetNames.Alias(aliasName, allowLatest: false);
-        var record = await _context.Records.GetAsync(DataKeys.Alias(name, aliasName), DataJsonContext.Default.DatasetAliasRecord, cancellationToken).ConfigureAwait(false);
+        RegistryNames.Name(name, "Dataset");
+        RegistryNames.Alias(aliasName, allowLatest: false);
+        var record = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
         return record?.History.Select(h => new DatasetAliasChange(h.From, h.To, h.By, h.At, h.Reason)).ToList() ?? [];
     }
 
@@ -203,68 +204,28 @@ public partial class DatasetCatalog
             return highest > 0 ? highest : throw new DatasetNotFoundException(reference.ToString(), "the dataset has no versions");
         }
 
-        var alias = await _context.Records.GetAsync(DataKeys.Alias(reference.Name, reference.Alias!), DataJsonContext.Default.DatasetAliasRecord, cancellationToken).ConfigureAwait(false);
+        var alias = await Aliases(reference.Name).GetAsync(reference.Alias!, cancellationToken).ConfigureAwait(false);
         return alias?.Version ?? throw new DatasetNotFoundException(reference.ToString(), alias is null ? "no such alias" : "the alias was deleted");
     }
 
     internal Task<DatasetVersionRecord?> ReadVersionAsync(string name, int version, CancellationToken cancellationToken)
-        => _context.Records.GetAsync(DataKeys.Version(name, version), DataJsonContext.Default.DatasetVersionRecord, cancellationToken);
+        => _context.Records.GetAsync(Versions(name).Key(version), DataJsonContext.Default.DatasetVersionRecord, cancellationToken);
 
-    internal async Task<int> GetHighestVersionAsync(string name, CancellationToken cancellationToken)
-    {
-        var highest = 0;
-        await foreach (var item in _context.Store.ListAsync(DataKeys.Versions(name), cancellationToken).ConfigureAwait(false))
-        {
-            if (DataKeys.TryParseVersion(item.Key, name, out var version))
-            {
-                highest = Math.Max(highest, version);
-            }
-        }
+    internal Task<int> GetHighestVersionAsync(string name, CancellationToken cancellationToken) => Versions(name).GetHighestAsync(cancellationToken);
 
-        return highest;
-    }
+    private VersionNumbering Versions(string name) => new(_context.Store, DataKeys.Prefix(name));
+
+    private AliasBook Aliases(string name) => new(_context.Records, _context.TimeProvider, DataKeys.Prefix(name));
 
     private async IAsyncEnumerable<DatasetVersionRecord> ListVersionRecordsAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var numbers = new List<int>();
-        await foreach (var item in _context.Store.ListAsync(DataKeys.Versions(name), cancellationToken).ConfigureAwait(false))
-        {
-            if (DataKeys.TryParseVersion(item.Key, name, out var version))
-            {
-                numbers.Add(version);
-            }
-        }
-
-        numbers.Sort();
-        foreach (var number in numbers)
+        foreach (var number in await Versions(name).ListAsync(cancellationToken).ConfigureAwait(false))
         {
             if (await ReadVersionAsync(name, number, cancellationToken).ConfigureAwait(false) is { } record)
             {
                 yield return record;
             }
         }
-    }
-
-    private async Task<DatasetAliasRecord?> ChangeAliasAsync(string name, string alias, int? version, string? reason, CancellationToken cancellationToken)
-    {
-        int? previous = null;
-        await _context.Records.UpdateAsync(
-            DataKeys.Alias(name, alias),
-            current =>
-            {
-                previous = current?.Version;
-                if (current?.Version == version || (current is null && version is null))
-                {
-                    return null;
-                }
-
-                var next = new DatasetAliasRecord { Alias = alias, Version = version, History = current is null ? [] : [.. current.History] };
-                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = Environment.UserName, At = _context.TimeProvider.GetUtcNow(), Reason = reason });
-                return next;
-            },
-            DataJsonContext.Default.DatasetAliasRecord,
-            cancellationToken).ConfigureAwait(false);
-        return previous is null ? null : new DatasetAliasRecord { Alias = alias, Version = previous };
     }
 
     /// <summary>The files of a version: from its record, or its manifest object (verified) for many files.</summary>

@@ -4,6 +4,7 @@ using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using MlOps.Sdk.Internal;
+using MlOps.Sdk.Registry;
 using MlOps.Sdk.Records;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
@@ -62,7 +63,7 @@ public partial class DatasetCatalog
     public virtual async Task<DatasetVersion> RegisterFileAsync(string name, string path, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
+        RegistryNames.Name(name, "Dataset");
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
@@ -100,7 +101,7 @@ public partial class DatasetCatalog
     public virtual async Task<DatasetVersion> RegisterDirectoryAsync(string name, string directory, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
+        RegistryNames.Name(name, "Dataset");
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         if (!Directory.Exists(root))
@@ -128,7 +129,7 @@ public partial class DatasetCatalog
     public virtual async Task<DatasetVersion> RegisterExternalAsync(string name, ExternalDatasetSource source, RegisterDatasetOptions? options = null, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        DatasetNames.Dataset(name);
+        RegistryNames.Name(name, "Dataset");
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(source.Uri, nameof(source));
         if (!source.Uri.IsAbsoluteUri)
@@ -428,20 +429,13 @@ public partial class DatasetCatalog
         int number;
         try
         {
-            number = await GetHighestVersionAsync(name, cancellationToken).ConfigureAwait(false) + 1;
-            while (true)
-            {
-                record.Version = number;
-                try
+            number = await Versions(name).CreateNextAsync(
+                n =>
                 {
-                    await _context.Records.CreateAsync(DataKeys.Version(name, number), record, DataJsonContext.Default.DatasetVersionRecord, cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (PreconditionFailedException)
-                {
-                    number++;
-                }
-            }
+                    record.Version = n;
+                    return RecordStore.Serialize(record, DataJsonContext.Default.DatasetVersionRecord);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using MlOps.Sdk.Registry;
 
 namespace MlOps.Sdk.Data;
 
@@ -21,7 +21,7 @@ public sealed record DatasetRef : ISpanFormattable
     public const string Scheme = "datasets";
 
     /// <summary>The alias every dataset has: its highest version.</summary>
-    public const string LatestAlias = "latest";
+    public const string LatestAlias = RegistryNames.Latest;
 
     private const string Prefix = "datasets:/";
 
@@ -50,7 +50,7 @@ public sealed record DatasetRef : ISpanFormattable
     public static DatasetRef ForVersion(string name, int version)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
-        return new DatasetRef(DatasetNames.Dataset(name), version, null);
+        return new DatasetRef(RegistryNames.Name(name, "Dataset"), version, null);
     }
 
     /// <summary>A reference to the version an alias points at.</summary>
@@ -58,13 +58,13 @@ public sealed record DatasetRef : ISpanFormattable
     /// <param name="alias">The alias: letters, digits, '_' and '-', not only digits.</param>
     /// <returns>The reference.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="alias"/> is invalid.</exception>
-    public static DatasetRef ForAlias(string name, string alias) => new(DatasetNames.Dataset(name), null, DatasetNames.Alias(alias, allowLatest: true));
+    public static DatasetRef ForAlias(string name, string alias) => new(RegistryNames.Name(name, "Dataset"), null, RegistryNames.Alias(alias, allowLatest: true));
 
     /// <summary>A reference to the highest version of a dataset.</summary>
     /// <param name="name">The dataset's name.</param>
     /// <returns><c>datasets:/{name}@latest</c>.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is invalid.</exception>
-    public static DatasetRef Latest(string name) => new(DatasetNames.Dataset(name), null, LatestAlias);
+    public static DatasetRef Latest(string name) => new(RegistryNames.Name(name, "Dataset"), null, LatestAlias);
 
     /// <summary>Parses <c>datasets:/name/3</c> or <c>datasets:/name@alias</c>.</summary>
     /// <param name="uri">The URI.</param>
@@ -102,7 +102,7 @@ public sealed record DatasetRef : ISpanFormattable
         {
             name = rest[..at];
             alias = rest[(at + 1)..].ToString();
-            if (!DatasetNames.IsValidAlias(alias, allowLatest: true, out problem))
+            if (!RegistryNames.IsValidAlias(alias, allowLatest: true, out problem))
             {
                 problem = $"the alias {problem}";
                 return false;
@@ -127,7 +127,7 @@ public sealed record DatasetRef : ISpanFormattable
         }
 
         var nameText = name.ToString();
-        if (!DatasetNames.IsValidDataset(nameText, out problem))
+        if (!RegistryNames.IsValidName(nameText, out problem))
         {
             problem = $"the name {problem}";
             return false;
@@ -154,76 +154,18 @@ public sealed record DatasetRef : ISpanFormattable
     }
 }
 
-/// <summary>The rules for dataset names and aliases, checked where they enter.</summary>
-internal static class DatasetNames
-{
-    public const int MaxNameLength = 128;
-    public const int MaxAliasLength = 64;
-
-    private static readonly SearchValues<char> NameCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-    private static readonly SearchValues<char> AliasCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
-
-    public static string Dataset(string? name, string paramName = "name")
-    {
-        ArgumentNullException.ThrowIfNull(name, paramName);
-        return IsValidDataset(name, out var problem) ? name : throw new ArgumentException($"Dataset name '{name}' is invalid: {problem}.", paramName);
-    }
-
-    public static string Alias(string? alias, bool allowLatest, string paramName = "alias")
-    {
-        ArgumentNullException.ThrowIfNull(alias, paramName);
-        return IsValidAlias(alias, allowLatest, out var problem) ? alias : throw new ArgumentException($"Alias '{alias}' is invalid: {problem}.", paramName);
-    }
-
-    public static bool IsValidDataset(string name, out string problem)
-    {
-        problem = name.Length is 0 or > MaxNameLength ? $"must be 1 to {MaxNameLength} characters long"
-            : name.AsSpan().IndexOfAnyExcept(NameCharacters) is var bad and >= 0 ? $"has '{name[bad]}' at index {bad}; use letters, digits, '.', '_' and '-'"
-            : !char.IsAsciiLetterOrDigit(name[0]) ? "must start with a letter or a digit"
-            : name[^1] == '.' ? "must not end with '.'"
-            : string.Empty;
-        return problem.Length == 0;
-    }
-
-    public static bool IsValidAlias(string alias, bool allowLatest, out string problem)
-    {
-        problem = alias.Length is 0 or > MaxAliasLength ? $"must be 1 to {MaxAliasLength} characters long"
-            : alias.AsSpan().IndexOfAnyExcept(AliasCharacters) is var bad and >= 0 ? $"has '{alias[bad]}' at index {bad}; use letters, digits, '_' and '-'"
-            : alias.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0 ? "must not be only digits (that would read as a version number)"
-            : !allowLatest && alias == DatasetRef.LatestAlias ? "'latest' is kept by the SDK for the highest version"
-            : string.Empty;
-        return problem.Length == 0;
-    }
-}
-
 /// <summary>The store keys of datasets.</summary>
 internal static class DataKeys
 {
     public const string Root = "datasets/";
 
-    public static string Versions(string name) => $"{Root}{name}/versions/";
-
-    public static string Version(string name, int version) => $"{Root}{name}/versions/{version.ToString(CultureInfo.InvariantCulture)}.json";
+    public static string Prefix(string name) => $"{Root}{name}/";
 
     public static string Claim(string name, string identity) => $"{Root}{name}/identities/{identity}.json";
-
-    public static string Alias(string name, string alias) => $"{Root}{name}/aliases/{alias}.json";
-
-    public static string Aliases(string name) => $"{Root}{name}/aliases/";
 
     public static string Usage(string name, int version) => $"{Root}{name}/usage/{version.ToString(CultureInfo.InvariantCulture)}/";
 
     public static string Usage(string name, int version, string runId) => $"{Usage(name, version)}{runId}.json";
 
     public static string Pack(string id) => $"cas/packs/{id[..2]}/{id}";
-
-    public static bool TryParseVersion(string key, string name, out int version)
-    {
-        var prefix = Versions(name);
-        version = 0;
-        return key.StartsWith(prefix, StringComparison.Ordinal)
-            && key.EndsWith(".json", StringComparison.Ordinal)
-            && int.TryParse(key.AsSpan(prefix.Length, key.Length - prefix.Length - 5), NumberStyles.None, CultureInfo.InvariantCulture, out version)
-            && version > 0;
-    }
 }

@@ -190,32 +190,6 @@ internal sealed class DatasetClaimRecord : IRecord
     public DateTimeOffset ClaimedAt { get; set; }
 }
 
-/// <summary><c>datasets/{name}/aliases/{alias}.json</c>: the version an alias points at, and every change, by compare-and-swap.</summary>
-internal sealed class DatasetAliasRecord : IRecord
-{
-    public int SchemaVersion { get; set; } = IRecord.CurrentSchemaVersion;
-
-    public required string Alias { get; set; }
-
-    /// <summary>The current version, or <see langword="null"/> once deleted (the history stays).</summary>
-    public int? Version { get; set; }
-
-    public List<AliasChangeRecord> History { get; set; } = [];
-}
-
-internal sealed class AliasChangeRecord
-{
-    public int? From { get; set; }
-
-    public int? To { get; set; }
-
-    public required string By { get; set; }
-
-    public DateTimeOffset At { get; set; }
-
-    public string? Reason { get; set; }
-}
-
 /// <summary><c>datasets/{name}/usage/{n}/{runId}.json</c>: a run that used version n, and as what.</summary>
 internal sealed class DatasetUsageRecord : IRecord
 {
@@ -240,6 +214,5 @@ internal sealed class DatasetUsageRecord : IRecord
 [JsonSerializable(typeof(DatasetVersionRecord))]
 [JsonSerializable(typeof(DatasetManifestRecord))]
 [JsonSerializable(typeof(DatasetClaimRecord))]
-[JsonSerializable(typeof(DatasetAliasRecord))]
 [JsonSerializable(typeof(DatasetUsageRecord))]
 internal sealed partial class DataJsonContext : JsonSerializerContext;

@@ -1,0 +1,96 @@
+using System.Text.Json.Serialization;
+using MlOps.Sdk.Records;
+
+namespace MlOps.Sdk.Registry;
+
+/// <summary>
+/// <c>{prefix}/aliases/{alias}.json</c>: the version an alias points at, and every change (who, when, from, to, why),
+/// changed by compare-and-swap so concurrent moves never lose one.
+/// </summary>
+internal sealed class AliasRecord : IRecord
+{
+    public int SchemaVersion { get; set; } = IRecord.CurrentSchemaVersion;
+
+    public required string Alias { get; set; }
+
+    /// <summary>The current version, or <see langword="null"/> once deleted (the history stays).</summary>
+    public int? Version { get; set; }
+
+    public List<AliasChangeRecord> History { get; set; } = [];
+}
+
+internal sealed class AliasChangeRecord
+{
+    public int? From { get; set; }
+
+    public int? To { get; set; }
+
+    public required string By { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public string? Reason { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate,
+    WriteIndented = false)]
+[JsonSerializable(typeof(AliasRecord))]
+internal sealed partial class RegistryJsonContext : JsonSerializerContext;
+
+/// <summary>The aliases of one registry (a dataset's, a model's): read, move, delete, with history.</summary>
+internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, string prefix)
+{
+    public string Key(string alias) => $"{prefix}aliases/{alias}.json";
+
+    public string Folder => $"{prefix}aliases/";
+
+    public Task<AliasRecord?> GetAsync(string alias, CancellationToken cancellationToken)
+        => records.GetAsync(Key(alias), RegistryJsonContext.Default.AliasRecord, cancellationToken);
+
+    /// <summary>
+    /// Points an alias at a version (or deletes it with <see langword="null"/>), appending the change to its history;
+    /// nothing is written when it already points there. <paramref name="check"/> sees the current record first and may
+    /// throw to refuse the change (it may run more than once, on conflicts).
+    /// </summary>
+    /// <returns>The version it pointed at before.</returns>
+    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken)
+    {
+        int? previous = null;
+        await records.UpdateAsync(
+            Key(alias),
+            current =>
+            {
+                check?.Invoke(current);
+                previous = current?.Version;
+                if (current?.Version == version || (current is null && version is null))
+                {
+                    return null;
+                }
+
+                var next = new AliasRecord { Alias = alias, Version = version, History = current is null ? [] : [.. current.History] };
+                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = Environment.UserName, At = timeProvider.GetUtcNow(), Reason = reason });
+                return next;
+            },
+            RegistryJsonContext.Default.AliasRecord,
+            cancellationToken).ConfigureAwait(false);
+        return previous;
+    }
+
+    /// <summary>Lists the aliases that point at a version now.</summary>
+    public async Task<IReadOnlyList<AliasRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<AliasRecord>();
+        await foreach (var item in records.Store.ListAsync(Folder, cancellationToken).ConfigureAwait(false))
+        {
+            if (await records.GetAsync(item.Key, RegistryJsonContext.Default.AliasRecord, cancellationToken).ConfigureAwait(false) is { Version: not null } alias)
+            {
+                result.Add(alias);
+            }
+        }
+
+        return result;
+    }
+}
