@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlOps.Sdk.Data;
 using MlOps.Sdk.Internal;
+using MlOps.Sdk.Models;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
 
@@ -9,8 +10,8 @@ namespace MlOps.Sdk;
 
 /// <summary>
 /// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
-/// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Datasets</c>, <c>client.Content</c> today;
-/// <c>client.Models</c>, ... as the features arrive).
+/// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Datasets</c>, <c>client.Models</c>,
+/// <c>client.Content</c> today; more as the features arrive).
 /// </summary>
 /// <remarks>
 /// Create one and share it: directly with <see cref="CreateDefault"/> or a constructor, or through dependency injection
@@ -31,6 +32,7 @@ public class MlOpsClient
     private readonly ExperimentCatalog _experiments = null!;
     private readonly RunCatalog _runs = null!;
     private readonly DatasetCatalog _datasets = null!;
+    private readonly ModelCatalog _models = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -73,6 +75,7 @@ public class MlOpsClient
         _experiments = new ExperimentCatalog(tracking);
         _runs = new RunCatalog(tracking);
         _datasets = new DatasetCatalog(new DataContext(_store, _content, ConflictRetry, options.Datasets, _environment, _runs, TimeProvider, LoggerFactory));
+        _models = new ModelCatalog(new ModelContext(_store, _content, ConflictRetry, options.Models, _environment, _runs, TimeProvider, LoggerFactory));
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -89,6 +92,9 @@ public class MlOpsClient
 
     /// <summary>Gets the datasets: register files, folders and data views as content-addressed versions, resolve <c>datasets:/</c> URIs, aliases and lineage.</summary>
     public virtual DatasetCatalog Datasets => _datasets;
+
+    /// <summary>Gets the model registry: register versions, move aliases with history, promote between environments, load models and predictors.</summary>
+    public virtual ModelCatalog Models => _models;
 
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;

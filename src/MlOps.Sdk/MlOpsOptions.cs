@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MlOps.Sdk.Data;
+using MlOps.Sdk.Models;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
 
@@ -49,6 +50,11 @@ public sealed class MlOpsOptions
     /// <value>Default: hash cache on, files under 1 MiB packed, twice the processors in parallel.</value>
     [Required]
     public DatasetOptions Datasets { get; set; } = new();
+
+    /// <summary>Gets or sets how the model registry behaves: which aliases are protected.</summary>
+    /// <value>Default: <c>production</c> is protected.</value>
+    [Required]
+    public ModelOptions Models { get; set; } = new();
 
     /// <summary>Gets or sets how changes to shared records retry when another writer changed them first.</summary>
     /// <value>Default: 20 retries, 10 ms growing to 1 s, with jitter.</value>

@@ -1,0 +1,164 @@
+using MlOps.Sdk.Internal;
+using MlOps.Sdk.Registry;
+
+namespace MlOps.Sdk.Models;
+
+/// <content>Aliases: set, promote, delete, roll back, and their history.</content>
+public partial class ModelCatalog
+{
+    /// <summary>Points a working alias (<c>staging</c>, <c>champion</c>, <c>my-try</c>, ...) at a version, by compare-and-swap; the change is kept in its history.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias: <c>[A-Za-z0-9_-]+</c>, not only digits, not <c>latest</c>, not a protected alias.</param>
+    /// <param name="version">The version it points at.</param>
+    /// <param name="reason">Why, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the alias is stored.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="aliasName"/> is invalid.</exception>
+    /// <exception cref="AliasProtectedException">The alias is protected (<see cref="ModelOptions.ProtectedAliases"/>): use <see cref="PromoteAsync"/>.</exception>
+    /// <exception cref="ModelNotFoundException">The version does not exist.</exception>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task SetAliasAsync(string name, string aliasName, int version, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        ThrowIfProtected(name, aliasName);
+        await MoveAliasAsync(name, aliasName, version, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves any alias, protected ones included (<c>production</c>), to a version: the way a team changes what serves,
+    /// with a reason that stays in the alias's history.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="version">The version it points at.</param>
+    /// <param name="reason">Why: required, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version the alias pointed at before, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">A name is invalid or <paramref name="reason"/> is empty.</exception>
+    /// <exception cref="ModelNotFoundException">The version does not exist.</exception>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<int?> PromoteAsync(string name, string aliasName, int version, string reason, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return await MoveAliasAsync(name, aliasName, version, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a working alias; its history is kept. Protected aliases are not deleted this way.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="reason">Why, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when it pointed at a version.</returns>
+    /// <exception cref="AliasProtectedException">The alias is protected.</exception>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<bool> DeleteAliasAsync(string name, string aliasName, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        ThrowIfProtected(name, aliasName);
+        var before = await Aliases(name).MoveAsync(aliasName, null, reason, check: null, cancellationToken).ConfigureAwait(false);
+        _context.Logger.AliasMoved(name, aliasName, before, null, reason);
+        return before is not null;
+    }
+
+    /// <summary>Moves an alias back to the version it pointed at before its last change, in one call (protected aliases too).</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="reason">Why: required, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The change made.</returns>
+    /// <exception cref="InvalidOperationException">The alias has no earlier version to go back to.</exception>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<ModelAliasChange> RollbackAsync(string name, string aliasName, string reason, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var current = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
+        var target = current?.History.LastOrDefault()?.From
+            ?? throw new InvalidOperationException($"The alias '{aliasName}' of model '{name}' has no earlier version to roll back to.");
+        var before = await Aliases(name).MoveAsync(
+            aliasName,
+            target,
+            reason,
+            latest =>
+            {
+                if (latest?.Version != current!.Version)
+                {
+                    throw new InvalidOperationException($"The alias '{aliasName}' of model '{name}' moved from {current.Version} to {latest?.Version} meanwhile; look at it again before rolling back.");
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        _context.Logger.AliasMoved(name, aliasName, before, target, reason);
+        var history = await GetAliasHistoryAsync(name, aliasName, cancellationToken).ConfigureAwait(false);
+        return history[^1];
+    }
+
+    /// <summary>Gets every change of an alias, oldest first.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The changes; none for an alias that never existed.</returns>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyList<ModelAliasChange>> GetAliasHistoryAsync(string name, string aliasName, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        var record = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
+        return record?.History.Select(h => new ModelAliasChange(h.From, h.To, h.By, h.At, h.Reason)).ToList() ?? [];
+    }
+
+    /// <summary>Tells which version an alias pointed at, at a moment in the past ("which version served production last Tuesday?").</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="at">The moment.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The version, or <see langword="null"/> when the alias pointed at nothing then.</returns>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<int?> GetAliasVersionAtAsync(string name, string aliasName, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var history = await GetAliasHistoryAsync(name, aliasName, cancellationToken).ConfigureAwait(false);
+        return history.LastOrDefault(h => h.At <= at)?.To;
+    }
+
+    /// <summary>Lists a model's aliases and the versions they point at.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>Alias → version.</returns>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyDictionary<string, int>> GetAliasesAsync(string name, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        RegistryNames.Name(name, "Model");
+        return (await Aliases(name).ListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(a => a.Alias, a => a.Version!.Value, StringComparer.Ordinal);
+    }
+
+    private async Task<int?> MoveAliasAsync(string name, string aliasName, int version, string? reason, CancellationToken cancellationToken)
+    {
+        if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ModelNotFoundException(ModelRef.ForVersion(name, version).ToString(), $"an alias can only point at an existing version; {await DescribeAsync(name, cancellationToken).ConfigureAwait(false)}");
+        }
+
+        var before = await Aliases(name).MoveAsync(aliasName, version, reason, check: null, cancellationToken).ConfigureAwait(false);
+        _context.Logger.AliasMoved(name, aliasName, before, version, reason);
+        return before;
+    }
+
+    private static void CheckAlias(string name, string aliasName)
+    {
+        RegistryNames.Name(name, "Model");
+        RegistryNames.Alias(aliasName, allowLatest: false, nameof(aliasName));
+    }
+
+    private void ThrowIfProtected(string name, string aliasName)
+    {
+        if (_context.Options.ProtectedAliases.Contains(aliasName, StringComparer.Ordinal))
+        {
+            throw new AliasProtectedException(name, aliasName);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.ML;
+
+namespace MlOps.Sdk.Models;
+
+/// <summary>
+/// Predictions from one loaded model, safe to call from any number of threads (ML.NET's <see cref="PredictionEngine{TSrc, TDst}"/>
+/// is not): one engine per calling thread, created on first use and disposed with the predictor. <see cref="Predict(TIn)"/>
+/// for one item; <see cref="PredictBatch"/> for many, through the model's <c>Transform</c>.
+/// </summary>
+/// <typeparam name="TIn">The input row type.</typeparam>
+/// <typeparam name="TOut">The output row type.</typeparam>
+/// <remarks>
+/// The same type serves scripts, search-trial evaluation, champion/challenger comparison, web services and monitoring
+/// replay. Engines live as long as their thread or the predictor; with a bounded thread pool (ASP.NET Core, the .NET
+/// thread pool) that is a bounded pool.
+/// </remarks>
+public sealed class Predictor<TIn, TOut> : IDisposable
+    where TIn : class
+    where TOut : class, new()
+{
+    private readonly LoadedModel _model;
+    private readonly ThreadLocal<PredictionEngine<TIn, TOut>> _engines;
+    private volatile bool _disposed;
+
+    internal Predictor(LoadedModel model)
+    {
+        _model = model;
+        _engines = new ThreadLocal<PredictionEngine<TIn, TOut>>(() => model.MLContext.Model.CreatePredictionEngine<TIn, TOut>(model.Model, model.InputSchema), trackAllValues: true);
+    }
+
+    /// <summary>Gets the model version the predictions come from, or <see langword="null"/> for a run's model.</summary>
+    public ModelVersion? Version => _model.Version;
+
+    /// <summary>Gets the URI of the model version (<c>models:/name/3</c>).</summary>
+    public string Uri => _model.Uri;
+
+    /// <summary>Gets the loaded model.</summary>
+    public LoadedModel Model => _model;
+
+    /// <summary>Predicts one item.</summary>
+    /// <param name="input">The input.</param>
+    /// <returns>A new prediction.</returns>
+    /// <exception cref="ObjectDisposedException">The predictor is disposed.</exception>
+    public TOut Predict(TIn input)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _engines.Value!.Predict(input);
+    }
+
+    /// <summary>Predicts one item into an existing object (no allocation for the result).</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="prediction">The object the prediction is written into.</param>
+    /// <exception cref="ObjectDisposedException">The predictor is disposed.</exception>
+    public void Predict(TIn input, ref TOut prediction)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _engines.Value!.Predict(input, ref prediction);
+    }
+
+    /// <summary>Predicts many items through the model's <c>Transform</c> (faster than one by one for large batches).</summary>
+    /// <param name="inputs">The inputs.</param>
+    /// <returns>The predictions, in the inputs' order.</returns>
+    /// <exception cref="ObjectDisposedException">The predictor is disposed.</exception>
+    public IReadOnlyList<TOut> PredictBatch(IEnumerable<TIn> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var data = _model.MLContext.Data.LoadFromEnumerable(inputs);
+        return _model.MLContext.Data.CreateEnumerable<TOut>(_model.Model.Transform(data), reuseRowObject: false).ToList();
+    }
+
+    /// <summary>Disposes every engine; call it once no prediction is running. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var engine in _engines.Values)
+        {
+            engine.Dispose();
+        }
+
+        _engines.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"Predictor<{typeof(TIn).Name}, {typeof(TOut).Name}>({Uri})";
+}
