@@ -2,6 +2,7 @@
 //   worker <command> --store FileSystem|AzureBlob --target <folder | connection-string|container> [options]
 // Commands print one line per event on stdout; the test that started the worker parses them.
 using System.Globalization;
+using Microsoft.ML;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Testing;
 
@@ -156,8 +157,24 @@ try
             Console.WriteLine($"VERSION {registered.Version} {(registered.Created ? "created" : "found")} {registered.Identity}");
             break;
 
+        case "register-models":
+            // Registers several versions of one small model, as parallel training jobs would.
+            var registry = TrackingClient(store);
+            var mlContext = new Microsoft.ML.MLContext(seed: 1);
+            var rows = Enumerable.Range(0, 50).Select(i => new Point { X = i, Y = (2 * i) + 1 }).ToList();
+            var training = mlContext.Data.LoadFromEnumerable(rows);
+            var trained = mlContext.Transforms.Concatenate("Features", "X").Append(mlContext.Regression.Trainers.Sdca(labelColumnName: "Y", maximumNumberOfIterations: 2)).Fit(training);
+            await WaitForGoAsync(Option("go"));
+            for (var i = 0; i < IntOption("count"); i++)
+            {
+                var model = await registry.Models.RegisterAsync(Option("name"), trained, training.Schema);
+                Console.WriteLine($"VERSION {model.Version}");
+            }
+
+            break;
+
         default:
-            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models.");
             return 2;
     }
 
@@ -204,4 +221,12 @@ static Dictionary<string, string> ParseOptions(string[] args)
     }
 
     return options;
+}
+
+/// <summary>A row of the worker's tiny regression data.</summary>
+internal sealed class Point
+{
+    public float X { get; set; }
+
+    public float Y { get; set; }
 }
