@@ -36,6 +36,11 @@ try
 
     await DatasetBenchmark.RunAsync(scratch, quick, Selected);
 
+    if (Selected("models"))
+    {
+        await ModelBenchmark.RunAsync(scratch, quick);
+    }
+
     return 0;
 }
 finally

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 
 namespace MlOps.Sdk.Models;
@@ -44,7 +45,7 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     public TOut Predict(TIn input)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _engines.Value!.Predict(input);
+        return Engine().Predict(input);
     }
 
     /// <summary>Predicts one item into an existing object (no allocation for the result).</summary>
@@ -54,7 +55,7 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     public void Predict(TIn input, ref TOut prediction)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _engines.Value!.Predict(input, ref prediction);
+        Engine().Predict(input, ref prediction);
     }
 
     /// <summary>Predicts many items through the model's <c>Transform</c> (faster than one by one for large batches).</summary>
@@ -78,6 +79,12 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         }
 
         _disposed = true;
+        if (ReferenceEquals(PredictorThreadCache.Owner, this))
+        {
+            PredictorThreadCache.Owner = null;
+            PredictorThreadCache.Engine = null;
+        }
+
         foreach (var engine in _engines.Values)
         {
             engine.Dispose();
@@ -86,6 +93,31 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         _engines.Dispose();
     }
 
+    private PredictionEngine<TIn, TOut> Engine()
+    {
+        // The last predictor this thread used, with its engine, in a non-generic thread static (a generic type's
+        // statics need a runtime lookup in shared generic code): two reads on the hot path.
+        if (ReferenceEquals(PredictorThreadCache.Owner, this))
+        {
+            return Unsafe.As<PredictionEngine<TIn, TOut>>(PredictorThreadCache.Engine!);
+        }
+
+        var engine = _engines.Value!;
+        PredictorThreadCache.Owner = this;
+        PredictorThreadCache.Engine = engine;
+        return engine;
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"Predictor<{typeof(TIn).Name}, {typeof(TOut).Name}>({Uri})";
+}
+
+/// <summary>Per thread, the predictor used last and its engine (see <c>Predictor.Engine</c>).</summary>
+internal static class PredictorThreadCache
+{
+    [ThreadStatic]
+    public static object? Owner;
+
+    [ThreadStatic]
+    public static object? Engine;
 }
