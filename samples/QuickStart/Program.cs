@@ -1,87 +1,126 @@
-// The QuickStart: the main job on the embedded default store (.mlops/ in the working directory).
-// Today it versions the data, trains a model from that exact version in a tracked run, and finds the best runs; as
-// MlOps.Sdk grows it becomes train -> track -> version the data -> register -> promote -> load by alias -> predict.
+// The QuickStart: the main job on the embedded default store (.mlops/ in the working directory), end to end:
+// version the data -> train in tracked runs -> register the models -> promote the better one to production ->
+// load models:/flight-delays@production the way a web service would -> predict -> show the alias history.
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
 using Microsoft.ML.Trainers.LightGbm;
 using MlOps.Sdk;
 using MlOps.Sdk.Data;
+using MlOps.Sdk.Models;
 using MlOps.Sdk.Tracking;
+using QuickStart;
 
 var dataFile = Path.Combine(AppContext.BaseDirectory, "data", "flights-20k.csv");
 var ml = new MLContext(seed: 1);
+ml.ComponentCatalog.RegisterAssembly(typeof(DelayedFactory).Assembly); // the pipeline's custom mapping, saved in the model
 
 // Will a flight leave more than 15 minutes late? The same pipeline object is fitted with or without a run.
-var pipeline = ml.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contractName: null)
+IEstimator<ITransformer> Pipeline(int leaves) => ml.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contractName: nameof(Delayed))
     .Append(ml.Transforms.Categorical.OneHotEncoding([new InputOutputColumnPair("origin"), new InputOutputColumnPair("destination")]))
     .Append(ml.Transforms.Concatenate("Features", "distance", "hour", "origin", "destination"))
-    .Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options { NumberOfIterations = 50, NumberOfLeaves = 8, MinimumExampleCountPerLeaf = 50 }));
+    .Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options { NumberOfIterations = 50, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = 50 }));
 
 // <quickstart>
 var client = MlOpsClient.CreateDefault(); // the .mlops/ folder in the working directory
 
 // Version the data: identical content is the same version (nothing stored again), a changed byte is the next one.
 var flights = await client.Datasets.RegisterFileAsync("flights", dataFile);
-var delay = flights.Profile!["delay"].Numeric!;
-Console.WriteLine($"{flights}{(flights.Created ? "" : " (already registered)")}: delay mean {delay.Mean:F1} min, median {delay.Quantiles[0.5]:F0}");
+Console.WriteLine($"{flights}{(flights.Created ? "" : " (already registered)")}: delay mean {flights.Profile!["delay"].Numeric!.Mean:F1} min");
 
-await using (var run = await client.Runs.StartAsync("flight-delays"))
+foreach (var leaves in new[] { 4, 16 }) // a baseline and a bigger model, each a tracked run and a registered version
 {
-    // Train from that exact version: the run records it as its input, and the version lists the run as a user.
-    await run.UseDatasetAsync(flights, "training");
-    var data = await flights.LoadAsync<Flight>(ml); // the recorded schema, checked against Flight
+    await using var run = await client.Runs.StartAsync("flight-delays");
+    await run.UseDatasetAsync(flights, "training");   // lineage: this run trained on exactly that version
+    var data = await flights.LoadAsync<Flight>(ml);    // the recorded schema, checked against Flight
     var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
 
-    var model = run.Fit(pipeline, split.TrainSet); // records the trainer, its options, the rows and the fit time
-    var metrics = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet));
-    run.LogMetrics(metrics, "test.");
-    Console.WriteLine($"Run {run.Id}: test AUC {metrics.AreaUnderRocCurve:F3}, F1 {metrics.F1Score:F3}");
+    var model = run.Fit(Pipeline(leaves), split.TrainSet); // records the trainer, its options, the rows and the fit time
+    var auc = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet)).AreaUnderRocCurve;
+    run.LogMetric("test.auc", auc);
+    var version = await run.LogModelAsync(client, "flight-delays", model, split.TrainSet.Schema);
+
+    // Promote when it beats what serves now; production is protected: it moves only with a reason, kept in its history.
+    var aliases = await client.Models.GetAliasesAsync("flight-delays");
+    var current = aliases.TryGetValue("production", out var live) ? await client.Models.GetAsync(ModelRef.ForVersion("flight-delays", live)) : null;
+    if (current is null || auc > current.Metrics["test.auc"])
+    {
+        await client.Models.PromoteAsync("flight-delays", "production", version.Version, $"test AUC {auc:F3} with {leaves} leaves");
+    }
+
+    Console.WriteLine($"Run {run.Id}: {leaves} leaves, test AUC {auc:F3} -> {version.Uri}");
 }
 
-// Every run so far, best first: the store remembers them all.
-await foreach (var past in client.Runs.SearchAsync(new RunQuery { Filter = "attributes.status = 'Finished'", OrderBy = "metrics.test.area_under_roc_curve DESC", MaxResults = 3 }))
+// Load whatever production points at, exactly as a web service would, and predict.
+using var predictor = await client.Models.LoadPredictorAsync<Flight, DelayPrediction>("models:/flight-delays@production", ml);
+var flight = new Flight { Date = "2001/01/14 17:55", Distance = 1500, Origin = "ORD", Destination = "LAX" };
+var prediction = predictor.Predict(flight);
+Console.WriteLine($"{predictor.Uri} says ORD->LAX at 17:55 leaves late: {prediction.PredictedLabel} (p = {prediction.Probability:F2})");
+
+foreach (var change in await client.Models.GetAliasHistoryAsync("flight-delays", "production"))
 {
-    Console.WriteLine($"  {past.StartTime:u}  {past.Id}  AUC {past.Metrics["test.area_under_roc_curve"].Last:F3}  by {past.Source.User} at {past.Source.GitCommit?[..8] ?? "no git"}");
+    Console.WriteLine($"  production {(change.From is null ? "-" : $"{change.From}")} -> {change.To} by {change.By} at {change.At:u}: {change.Reason}");
 }
 // </quickstart>
 
 Console.WriteLine($"Environment: {client.Environment}. Everything lives under {client.Store.Location.LocalPath}");
 
-/// <summary>A row of the flights data.</summary>
-internal sealed class Flight
+namespace QuickStart
 {
-    [LoadColumn(0)]
-    [ColumnName("date")]
-    public string Date { get; set; } = string.Empty;
-
-    [LoadColumn(1)]
-    [ColumnName("delay")]
-    public float Delay { get; set; }
-
-    [LoadColumn(2)]
-    [ColumnName("distance")]
-    public float Distance { get; set; }
-
-    [LoadColumn(3)]
-    [ColumnName("origin")]
-    public string Origin { get; set; } = string.Empty;
-
-    [LoadColumn(4)]
-    [ColumnName("destination")]
-    public string Destination { get; set; } = string.Empty;
-}
-
-/// <summary>The label (delayed more than 15 minutes) and the hour of departure, which delays depend on.</summary>
-internal sealed class Delayed
-{
-    public bool Label { get; set; }
-
-    [ColumnName("hour")]
-    public float Hour { get; set; }
-
-    public static void From(Flight flight, Delayed delayed)
+    /// <summary>A row of the flights data.</summary>
+    public sealed class Flight
     {
-        delayed.Label = flight.Delay > 15;
-        delayed.Hour = int.Parse(flight.Date.AsSpan(11, 2), System.Globalization.CultureInfo.InvariantCulture);
+        [LoadColumn(0)]
+        [ColumnName("date")]
+        public string Date { get; set; } = string.Empty;
+
+        [LoadColumn(1)]
+        [ColumnName("delay")]
+        public float Delay { get; set; }
+
+        [LoadColumn(2)]
+        [ColumnName("distance")]
+        public float Distance { get; set; }
+
+        [LoadColumn(3)]
+        [ColumnName("origin")]
+        public string Origin { get; set; } = string.Empty;
+
+        [LoadColumn(4)]
+        [ColumnName("destination")]
+        public string Destination { get; set; } = string.Empty;
+    }
+
+    /// <summary>The label (delayed more than 15 minutes) and the hour of departure, which delays depend on.</summary>
+    public sealed class Delayed
+    {
+        public bool Label { get; set; }
+
+        [ColumnName("hour")]
+        public float Hour { get; set; }
+
+        public static void From(Flight flight, Delayed delayed)
+        {
+            delayed.Label = flight.Delay > 15;
+            delayed.Hour = int.Parse(flight.Date.AsSpan(11, 2), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Lets ML.NET load the custom mapping saved in the model (by its contract name).</summary>
+    [CustomMappingFactoryAttribute(nameof(Delayed))]
+    public sealed class DelayedFactory : CustomMappingFactory<Flight, Delayed>
+    {
+        /// <inheritdoc />
+        public override Action<Flight, Delayed> GetMapping() => Delayed.From;
+    }
+
+    /// <summary>What the model says about a flight.</summary>
+    public sealed class DelayPrediction
+    {
+        /// <summary>Gets or sets whether it leaves more than 15 minutes late.</summary>
+        public bool PredictedLabel { get; set; }
+
+        /// <summary>Gets or sets how likely that is.</summary>
+        public float Probability { get; set; }
     }
 }

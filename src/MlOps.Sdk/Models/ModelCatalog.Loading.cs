@@ -16,7 +16,25 @@ public partial class ModelCatalog
     /// <exception cref="ModelNotFoundException">Nothing answers it; the message says what exists.</exception>
     /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash; nothing was deserialized.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public virtual Task<LoadedModel> LoadAsync(string uri, CancellationToken cancellationToken = default) => LoadAsync(ModelRef.Parse(uri), cancellationToken);
+    public virtual Task<LoadedModel> LoadAsync(string uri, CancellationToken cancellationToken = default) => LoadAsync(ModelRef.Parse(uri), null, cancellationToken);
+
+    /// <summary>
+    /// Loads a model into a given ML.NET context: one whose component catalog knows the assemblies of custom
+    /// transforms the model uses (<c>mlContext.ComponentCatalog.RegisterAssembly(...)</c> for a <c>CustomMapping</c>).
+    /// </summary>
+    /// <param name="uri"><c>models:/name/3</c>, <c>models:/name@alias</c> or <c>runs:/{runId}/model</c>.</param>
+    /// <param name="mlContext">The context to load into.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The loaded model.</returns>
+    /// <exception cref="FormatException"><paramref name="uri"/> is not a model URI.</exception>
+    /// <exception cref="ModelNotFoundException">Nothing answers it.</exception>
+    /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual Task<LoadedModel> LoadAsync(string uri, MLContext mlContext, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return LoadAsync(ModelRef.Parse(uri), mlContext, cancellationToken);
+    }
 
     /// <summary>Loads a model by reference (see <see cref="LoadAsync(string, CancellationToken)"/>).</summary>
     /// <param name="reference">The reference.</param>
@@ -25,7 +43,17 @@ public partial class ModelCatalog
     /// <exception cref="ModelNotFoundException">Nothing answers it.</exception>
     /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public virtual async Task<LoadedModel> LoadAsync(ModelRef reference, CancellationToken cancellationToken = default)
+    public virtual Task<LoadedModel> LoadAsync(ModelRef reference, CancellationToken cancellationToken = default) => LoadAsync(reference, null, cancellationToken);
+
+    /// <summary>Loads a model by reference into a given ML.NET context, or a new one (see <see cref="LoadAsync(string, MLContext, CancellationToken)"/>).</summary>
+    /// <param name="reference">The reference.</param>
+    /// <param name="mlContext">The context to load into; a new one when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The loaded model.</returns>
+    /// <exception cref="ModelNotFoundException">Nothing answers it.</exception>
+    /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<LoadedModel> LoadAsync(ModelRef reference, MLContext? mlContext, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
         ArgumentNullException.ThrowIfNull(reference);
@@ -58,7 +86,7 @@ public partial class ModelCatalog
 
         // Verified before ML.NET sees a byte: a model is code.
         var bytes = await _context.Content.ReadAsync(hash, cancellationToken).ConfigureAwait(false);
-        var mlContext = new MLContext();
+        mlContext ??= new MLContext();
         using var stream = bytes.ToStream();
         var model = mlContext.Model.Load(stream, out var inputSchema);
         return new LoadedModel(mlContext, model, inputSchema, version, uri);
@@ -82,6 +110,25 @@ public partial class ModelCatalog
         where TOut : class, new()
     {
         var loaded = await LoadAsync(uri, cancellationToken).ConfigureAwait(false);
+        return loaded.CreatePredictor<TIn, TOut>();
+    }
+
+    /// <summary>Loads a model into a given ML.NET context (one that knows its custom transforms) and creates a predictor for it.</summary>
+    /// <typeparam name="TIn">The input row type.</typeparam>
+    /// <typeparam name="TOut">The output row type.</typeparam>
+    /// <param name="uri"><c>models:/name/3</c>, <c>models:/name@alias</c> or <c>runs:/{runId}/model</c>.</param>
+    /// <param name="mlContext">The context to load into.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The predictor; dispose it when done.</returns>
+    /// <exception cref="ModelNotFoundException">Nothing answers the URI.</exception>
+    /// <exception cref="ModelSchemaMismatchException">A type does not fit the model.</exception>
+    /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<Predictor<TIn, TOut>> LoadPredictorAsync<TIn, TOut>(string uri, MLContext mlContext, CancellationToken cancellationToken = default)
+        where TIn : class
+        where TOut : class, new()
+    {
+        var loaded = await LoadAsync(uri, mlContext, cancellationToken).ConfigureAwait(false);
         return loaded.CreatePredictor<TIn, TOut>();
     }
 }
