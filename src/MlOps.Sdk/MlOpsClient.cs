@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlOps.Sdk.Data;
 using MlOps.Sdk.Internal;
+using MlOps.Sdk.Maintenance;
 using MlOps.Sdk.Models;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
@@ -104,6 +105,23 @@ public class MlOpsClient
     internal TimeProvider TimeProvider { get; } = TimeProvider.System;
 
     internal ConflictRetry ConflictRetry { get; } = null!;
+
+    /// <summary>
+    /// Deletes content (saved models, dataset files and packs, artifacts) that no record refers to any more and that is
+    /// older than the grace period, which keeps in-flight uploads safe. Every record is read first; one that cannot be
+    /// read stops the collection before anything is deleted.
+    /// </summary>
+    /// <param name="options">The grace period (default 1 day) and whether to only report; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>What was referenced, deleted and kept.</returns>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><paramref name="options"/> hold a value out of range.</exception>
+    /// <exception cref="Records.RecordFormatException">A record cannot be read; nothing was deleted.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual Task<GarbageCollectionResult> CollectGarbageAsync(GarbageCollectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        return GarbageCollector.CollectAsync(_store, _runs, _datasets, _models, options ?? new GarbageCollectionOptions(), cancellationToken);
+    }
 
     /// <summary>Creates a client on the embedded default store: the <c>.mlops/</c> folder under the working directory.</summary>
     /// <param name="loggerFactory">Where the SDK logs; nothing is logged when <see langword="null"/>.</param>

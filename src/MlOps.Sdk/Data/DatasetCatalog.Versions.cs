@@ -191,6 +191,33 @@ public partial class DatasetCatalog
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Adds the content and packs every dataset version refers to (for garbage collection).</summary>
+    internal async Task AddContentReferencesAsync(ISet<string> content, ISet<string> packs, CancellationToken cancellationToken)
+    {
+        foreach (var name in await ListNamesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var record in ListVersionRecordsAsync(name, cancellationToken).ConfigureAwait(false))
+            {
+                if (record.Manifest is not null)
+                {
+                    content.Add(record.Manifest);
+                }
+
+                foreach (var file in await GetFileRecordsAsync(record, cancellationToken).ConfigureAwait(false))
+                {
+                    if (file.Pack is null)
+                    {
+                        content.Add(file.Sha256);
+                    }
+                    else
+                    {
+                        packs.Add(file.Pack);
+                    }
+                }
+            }
+        }
+    }
+
     internal async Task<int> ResolveAsync(DatasetRef reference, CancellationToken cancellationToken)
     {
         if (reference.Version is { } version)

@@ -272,6 +272,21 @@ public partial class ModelCatalog
         return await _context.Store.DeleteAsync(Versions(name).Key(version), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Adds the content every model version refers to (for garbage collection).</summary>
+    internal async Task AddContentReferencesAsync(ISet<string> content, CancellationToken cancellationToken)
+    {
+        foreach (var name in await ListNamesAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var number in await Versions(name).ListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (await ReadVersionAsync(name, number, cancellationToken).ConfigureAwait(false) is { } record)
+                {
+                    content.Add(record.Sha256);
+                }
+            }
+        }
+    }
+
     internal async Task<int> ResolveAsync(ModelRef reference, CancellationToken cancellationToken)
     {
         var name = reference.Name!;

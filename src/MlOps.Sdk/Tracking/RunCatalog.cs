@@ -18,6 +18,22 @@ public partial class RunCatalog
         _context = context;
     }
 
+    /// <summary>Adds the content every run's artifacts refer to (for garbage collection).</summary>
+    internal async Task AddContentReferencesAsync(ISet<string> content, CancellationToken cancellationToken)
+    {
+        await foreach (var item in _context.Store.ListAsync("runs/", cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Key.EndsWith("/run.json", StringComparison.Ordinal)
+                && await _context.Records.GetAsync(item.Key, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                foreach (var artifact in run.Artifacts)
+                {
+                    content.Add(artifact.Sha256);
+                }
+            }
+        }
+    }
+
     /// <summary>Initializes a new instance for mocking.</summary>
     protected RunCatalog()
     {
