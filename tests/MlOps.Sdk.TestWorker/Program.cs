@@ -139,11 +139,8 @@ try
 
         case "register-dataset":
             // Registers a local file or folder as a dataset version, with its own hash cache, as a data job would.
-            var datasets = TrackingClient(store, o =>
-            {
-                o.Datasets.HashCachePath = Option("hash-cache");
-                o.Datasets.RegistrationTimeout = TimeSpan.FromSeconds(1);
-            });
+            // The default registration timeout (1 minute): a busy machine must not make workers take over each other's claims.
+            var datasets = TrackingClient(store, o => o.Datasets.HashCachePath = Option("hash-cache"));
             if (options.ContainsKey("go"))
             {
                 await WaitForGoAsync(Option("go"));

@@ -429,12 +429,14 @@ public partial class DatasetCatalog
         int number;
         try
         {
+            record.RegistrationId = Guid.NewGuid().ToString("N");
             number = await Versions(name).CreateNextAsync(
                 n =>
                 {
                     record.Version = n;
                     return RecordStore.Serialize(record, DataJsonContext.Default.DatasetVersionRecord);
                 },
+                existing => RecordStore.Deserialize(DataKeys.Prefix(name), existing, DataJsonContext.Default.DatasetVersionRecord).RegistrationId == record.RegistrationId,
                 cancellationToken).ConfigureAwait(false);
         }
         catch

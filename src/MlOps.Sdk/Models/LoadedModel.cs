@@ -39,8 +39,9 @@ public sealed class LoadedModel
         where TOut : class, new()
     {
         var recorded = Version?.InputSchema ?? ModelSignature.Columns(InputSchema).Select(c => new ModelColumn(c.Name, c.Type)).ToList();
-        ModelSignature.Check(MLContext, Model, Uri, recorded, typeof(TIn), typeof(TOut));
-        return new Predictor<TIn, TOut>(this);
+        var input = ModelSignature.InputDefinition(typeof(TIn), InputSchema, Uri);
+        ModelSignature.Check(MLContext, Model, Uri, recorded, typeof(TIn), input, typeof(TOut));
+        return new Predictor<TIn, TOut>(this, input);
     }
 
     /// <inheritdoc />

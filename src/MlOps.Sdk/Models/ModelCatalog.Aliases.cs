@@ -21,8 +21,8 @@ public partial class ModelCatalog
     {
         SdkCall.Enter();
         CheckAlias(name, aliasName);
-        ThrowIfProtected(name, aliasName);
-        await MoveAliasAsync(name, aliasName, version, reason, cancellationToken).ConfigureAwait(false);
+        ThrowIfProtected(name, aliasName, null);
+        await MoveAliasAsync(name, aliasName, version, reason, protect: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -43,7 +43,7 @@ public partial class ModelCatalog
         SdkCall.Enter();
         CheckAlias(name, aliasName);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return await MoveAliasAsync(name, aliasName, version, reason, cancellationToken).ConfigureAwait(false);
+        return await MoveAliasAsync(name, aliasName, version, reason, protect: IsConfiguredProtected(aliasName), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a working alias; its history is kept. Protected aliases are not deleted this way.</summary>
@@ -58,8 +58,8 @@ public partial class ModelCatalog
     {
         SdkCall.Enter();
         CheckAlias(name, aliasName);
-        ThrowIfProtected(name, aliasName);
-        var before = await Aliases(name).MoveAsync(aliasName, null, reason, check: null, cancellationToken).ConfigureAwait(false);
+        ThrowIfProtected(name, aliasName, null);
+        var before = await Aliases(name).MoveAsync(aliasName, null, reason, check: current => ThrowIfProtected(name, aliasName, current), cancellationToken).ConfigureAwait(false);
         _context.Logger.AliasMoved(name, aliasName, before, null, reason);
         return before is not null;
     }
@@ -78,20 +78,27 @@ public partial class ModelCatalog
         CheckAlias(name, aliasName);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var current = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
-        var target = current?.History.LastOrDefault()?.From
+        var target = RollbackTarget(current)
             ?? throw new InvalidOperationException($"The alias '{aliasName}' of model '{name}' has no earlier version to roll back to.");
+        if (await ReadVersionAsync(name, target, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ModelNotFoundException(ModelRef.ForVersion(name, target).ToString(), $"the version '{aliasName}' would roll back to was deleted");
+        }
+
+        var seen = current!.History.Count;
         var before = await Aliases(name).MoveAsync(
             aliasName,
             target,
             reason,
             latest =>
             {
-                if (latest?.Version != current!.Version)
+                if (latest is null || latest.History.Count != seen)
                 {
-                    throw new InvalidOperationException($"The alias '{aliasName}' of model '{name}' moved from {current.Version} to {latest?.Version} meanwhile; look at it again before rolling back.");
+                    throw new InvalidOperationException($"The alias '{aliasName}' of model '{name}' changed meanwhile; look at it again before rolling back.");
                 }
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            rollback: true).ConfigureAwait(false);
         _context.Logger.AliasMoved(name, aliasName, before, target, reason);
         var history = await GetAliasHistoryAsync(name, aliasName, cancellationToken).ConfigureAwait(false);
         return history[^1];
@@ -136,14 +143,63 @@ public partial class ModelCatalog
         return (await Aliases(name).ListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(a => a.Alias, a => a.Version!.Value, StringComparer.Ordinal);
     }
 
-    private async Task<int?> MoveAliasAsync(string name, string aliasName, int version, string? reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// The version a rollback goes to: the one before the change that made the current version live, skipping changes
+    /// that were rollbacks themselves (1 → 2 → 3, rollback to 2, rollback again to 1; not back to 3).
+    /// </summary>
+    private static int? RollbackTarget(AliasRecord? alias)
+    {
+        if (alias?.Version is not { } current)
+        {
+            return null;
+        }
+
+        for (var i = alias.History.Count - 1; i >= 0; i--)
+        {
+            var change = alias.History[i];
+            if (change.Rollback != true && change.To == current)
+            {
+                return change.From;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<int?> MoveAliasAsync(string name, string aliasName, int version, string? reason, bool protect, CancellationToken cancellationToken)
     {
         if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)
         {
             throw new ModelNotFoundException(ModelRef.ForVersion(name, version).ToString(), $"an alias can only point at an existing version; {await DescribeAsync(name, cancellationToken).ConfigureAwait(false)}");
         }
 
-        var before = await Aliases(name).MoveAsync(aliasName, version, reason, check: null, cancellationToken).ConfigureAwait(false);
+        var before = await Aliases(name).MoveAsync(aliasName, version, reason, check: current => { if (!protect) { ThrowIfProtected(name, aliasName, current); } }, cancellationToken, protect).ConfigureAwait(false);
+
+        // Move first, then look at the version again: a delete does the reverse, so one of two racing calls backs out.
+        if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)
+        {
+            try
+            {
+                await Aliases(name).MoveAsync(
+                    aliasName,
+                    before,
+                    $"undone: version {version} was deleted meanwhile",
+                    current =>
+                    {
+                        if (current?.Version != version)
+                        {
+                            throw new InvalidOperationException("moved again meanwhile"); // someone else's move: leave it
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            throw new ModelNotFoundException(ModelRef.ForVersion(name, version).ToString(), "it was deleted while the alias moved to it; the move was undone");
+        }
+
         _context.Logger.AliasMoved(name, aliasName, before, version, reason);
         return before;
     }
@@ -154,11 +210,14 @@ public partial class ModelCatalog
         RegistryNames.Alias(aliasName, allowLatest: false, nameof(aliasName));
     }
 
-    private void ThrowIfProtected(string name, string aliasName)
+    /// <summary>Refuses a casual change of a protected alias: configured here (any case: one file on a case-insensitive disk), or marked so by an earlier promotion.</summary>
+    private void ThrowIfProtected(string name, string aliasName, AliasRecord? current)
     {
-        if (_context.Options.ProtectedAliases.Contains(aliasName, StringComparer.Ordinal))
+        if (IsConfiguredProtected(aliasName) || current?.Protected == true)
         {
             throw new AliasProtectedException(name, aliasName);
         }
     }
+
+    private bool IsConfiguredProtected(string aliasName) => _context.Options.ProtectedAliases.Contains(aliasName, StringComparer.OrdinalIgnoreCase);
 }

@@ -16,7 +16,7 @@ public partial class ModelCatalog
     /// <exception cref="ModelNotFoundException">Nothing answers it; the message says what exists.</exception>
     /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash; nothing was deserialized.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public virtual Task<LoadedModel> LoadAsync(string uri, CancellationToken cancellationToken = default) => LoadAsync(ModelRef.Parse(uri), null, cancellationToken);
+    public virtual Task<LoadedModel> LoadAsync(string uri, CancellationToken cancellationToken = default) => LoadCoreAsync(ModelRef.Parse(uri), null, cancellationToken);
 
     /// <summary>
     /// Loads a model into a given ML.NET context: one whose component catalog knows the assemblies of custom
@@ -33,7 +33,7 @@ public partial class ModelCatalog
     public virtual Task<LoadedModel> LoadAsync(string uri, MLContext mlContext, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        return LoadAsync(ModelRef.Parse(uri), mlContext, cancellationToken);
+        return LoadCoreAsync(ModelRef.Parse(uri), mlContext, cancellationToken);
     }
 
     /// <summary>Loads a model by reference (see <see cref="LoadAsync(string, CancellationToken)"/>).</summary>
@@ -43,17 +43,23 @@ public partial class ModelCatalog
     /// <exception cref="ModelNotFoundException">Nothing answers it.</exception>
     /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public virtual Task<LoadedModel> LoadAsync(ModelRef reference, CancellationToken cancellationToken = default) => LoadAsync(reference, null, cancellationToken);
+    public virtual Task<LoadedModel> LoadAsync(ModelRef reference, CancellationToken cancellationToken = default) => LoadCoreAsync(reference, null, cancellationToken);
 
-    /// <summary>Loads a model by reference into a given ML.NET context, or a new one (see <see cref="LoadAsync(string, MLContext, CancellationToken)"/>).</summary>
+    /// <summary>Loads a model by reference into a given ML.NET context (see <see cref="LoadAsync(string, MLContext, CancellationToken)"/>).</summary>
     /// <param name="reference">The reference.</param>
-    /// <param name="mlContext">The context to load into; a new one when <see langword="null"/>.</param>
+    /// <param name="mlContext">The context to load into.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The loaded model.</returns>
     /// <exception cref="ModelNotFoundException">Nothing answers it.</exception>
     /// <exception cref="ContentIntegrityException">The stored bytes do not match the recorded hash.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public virtual async Task<LoadedModel> LoadAsync(ModelRef reference, MLContext? mlContext, CancellationToken cancellationToken = default)
+    public virtual Task<LoadedModel> LoadAsync(ModelRef reference, MLContext mlContext, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return LoadCoreAsync(reference, mlContext, cancellationToken);
+    }
+
+    private async Task<LoadedModel> LoadCoreAsync(ModelRef reference, MLContext? mlContext, CancellationToken cancellationToken)
     {
         SdkCall.Enter();
         ArgumentNullException.ThrowIfNull(reference);
@@ -80,6 +86,11 @@ public partial class ModelCatalog
         else
         {
             version = await GetAsync(reference, cancellationToken).ConfigureAwait(false);
+            if (version.Flavor != ModelFlavors.MlNet)
+            {
+                throw new NotSupportedException($"{version.Uri} is a '{version.Flavor}' model; this version of MlOps.Sdk loads '{ModelFlavors.MlNet}' models.");
+            }
+
             hash = version.Sha256;
             uri = version.Uri;
         }

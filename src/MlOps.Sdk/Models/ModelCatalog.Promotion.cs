@@ -60,13 +60,7 @@ public partial class ModelCatalog
         };
         record.Environment = target._context.Environment;
         record.ArchivedAt = null;
-        var number = await target.Versions(version.Name).CreateNextAsync(
-            n =>
-            {
-                record.Version = n;
-                return RecordStore.Serialize(record, ModelJsonContext.Default.ModelVersionRecord);
-            },
-            cancellationToken).ConfigureAwait(false);
+        var number = await CreateVersionAsync(target, record, cancellationToken).ConfigureAwait(false);
         _context.Logger.ModelPromoted(version.Uri, _context.Store.Location, version.Name, number, target._context.Store.Location, reason);
         if (aliasName is not null)
         {

@@ -55,6 +55,15 @@ public partial class ModelCatalog
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         options ??= new RegisterModelOptions();
+        return await RegisterCoreAsync(name, model, inputSchema, options, options.Run, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken)
+    {
+        RegistryNames.Name(name, "Model");
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var artifactPath = TrackingNames.ArtifactPath(options.ArtifactPath ?? "model", nameof(options));
         var mlContext = new MLContext(seed: 0);
         var temporary = Path.Combine(Path.GetTempPath(), $"mlops-model-{Guid.NewGuid():N}.zip");
         try
@@ -80,11 +89,16 @@ public partial class ModelCatalog
                 record.Datasets.Add(new ModelDatasetRecord { Uri = link.Uri, Context = link.Context, Identity = link.Identity });
             }
 
-            if (options.Run is { } run)
+            if (run is not null)
             {
-                await run.LogArtifactAsync("model", temporary, cancellationToken).ConfigureAwait(false);
                 await run.FlushAsync(cancellationToken).ConfigureAwait(false);
                 var info = await _context.Runs.GetAsync(run.Id, cancellationToken).ConfigureAwait(false);
+                if (info.Artifacts.FirstOrDefault(a => a.Path == artifactPath) is { } taken && taken.Sha256 != stored.Hash)
+                {
+                    throw new InvalidOperationException($"Run {run.Id} already has another model at '{artifactPath}'; give each model the run registers its own RegisterModelOptions.ArtifactPath.");
+                }
+
+                await run.LogArtifactAsync(artifactPath, temporary, cancellationToken).ConfigureAwait(false);
                 record.SourceRunId = run.Id;
                 record.SourceExperiment = run.Experiment;
                 record.GitCommit = info.Source.GitCommit;
@@ -104,15 +118,9 @@ public partial class ModelCatalog
             }
 
             // Content first (above); the record, created if absent, is the commit point.
-            var number = await Versions(name).CreateNextAsync(
-                n =>
-                {
-                    record.Version = n;
-                    return RecordStore.Serialize(record, ModelJsonContext.Default.ModelVersionRecord);
-                },
-                cancellationToken).ConfigureAwait(false);
+            var number = await CreateVersionAsync(this, record, cancellationToken).ConfigureAwait(false);
             var version = new ModelVersion(record);
-            options.Run?.LogOutput(version.Uri, "model", stored.Hash);
+            run?.LogOutput(version.Uri, "model", stored.Hash);
             _context.Logger.ModelRegistered(name, number, record.Sha256);
             return version;
         }
@@ -240,36 +248,93 @@ public partial class ModelCatalog
                     return null;
                 }
 
+                if (current.DeletedAt is not null)
+                {
+                    return null;
+                }
+
                 var next = RecordCopy.Of(current, ModelJsonContext.Default.ModelVersionRecord);
                 next.ArchivedAt = archived ? now : null;
                 return next;
             },
             ModelJsonContext.Default.ModelVersionRecord,
             cancellationToken).ConfigureAwait(false);
-        if (result is null)
+        if (result is null || result.DeletedAt is not null)
         {
             throw new ModelNotFoundException(ModelRef.ForVersion(name, version).ToString(), await DescribeAsync(name, cancellationToken).ConfigureAwait(false));
         }
     }
 
-    /// <summary>Deletes a version's record (its content stays until garbage collection); refused while an alias points at it.</summary>
+    /// <summary>
+    /// Deletes a version: it no longer resolves, loads or lists, and its content is left for garbage collection. The
+    /// record stays as a tombstone, so the number is never given to another model. Refused while an alias points at it.
+    /// </summary>
     /// <param name="name">The model's name.</param>
     /// <param name="version">The version.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns><see langword="true"/> when it existed.</returns>
+    /// <returns><see langword="true"/> when it existed and was not deleted already.</returns>
     /// <exception cref="ModelInUseException">An alias points at it; nothing was deleted.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<bool> DeleteVersionAsync(string name, int version, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
         RegistryNames.Name(name, "Model");
-        var using_ = (await Aliases(name).ListAsync(cancellationToken).ConfigureAwait(false)).Where(a => a.Version == version).Select(a => a.Alias).ToList();
-        if (using_.Count > 0)
+        await ThrowIfAliasedAsync(name, version, cancellationToken).ConfigureAwait(false);
+
+        // Mark first, then look at the aliases again: an alias move does the reverse (move, then look at the version),
+        // so of a delete and a move racing, at least one sees the other and backs out.
+        var marked = await MarkDeletedAsync(name, version, deleted: true, cancellationToken).ConfigureAwait(false);
+        if (!marked)
         {
-            throw new ModelInUseException(ModelRef.ForVersion(name, version).ToString(), using_);
+            return false;
         }
 
-        return await _context.Store.DeleteAsync(Versions(name).Key(version), cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ThrowIfAliasedAsync(name, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelInUseException)
+        {
+            await MarkDeletedAsync(name, version, deleted: false, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        return true;
+    }
+
+    private async Task ThrowIfAliasedAsync(string name, int version, CancellationToken cancellationToken)
+    {
+        var aliased = (await Aliases(name).ListAsync(cancellationToken).ConfigureAwait(false)).Where(a => a.Version == version).Select(a => a.Alias).ToList();
+        if (aliased.Count > 0)
+        {
+            throw new ModelInUseException(ModelRef.ForVersion(name, version).ToString(), aliased);
+        }
+    }
+
+    /// <summary>Sets or clears a version's tombstone; <see langword="false"/> when there is nothing to change.</summary>
+    private async Task<bool> MarkDeletedAsync(string name, int version, bool deleted, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        var now = _context.TimeProvider.GetUtcNow();
+        await _context.Records.UpdateAsync(
+            Versions(name).Key(version),
+            current =>
+            {
+                changed = false;
+                if (current is null || (current.DeletedAt is not null) == deleted)
+                {
+                    return null;
+                }
+
+                var next = RecordCopy.Of(current, ModelJsonContext.Default.ModelVersionRecord);
+                next.DeletedAt = deleted ? now : null;
+                next.DeletedBy = deleted ? Environment.UserName : null;
+                changed = true;
+                return next;
+            },
+            ModelJsonContext.Default.ModelVersionRecord,
+            cancellationToken).ConfigureAwait(false);
+        return changed;
     }
 
     /// <summary>Adds the content every model version refers to (for garbage collection).</summary>
@@ -297,16 +362,27 @@ public partial class ModelCatalog
 
         if (reference.Alias == ModelRef.LatestAlias)
         {
-            var highest = await Versions(name).GetHighestAsync(cancellationToken).ConfigureAwait(false);
-            return highest > 0 ? highest : throw new ModelNotFoundException(reference.ToString(), await DescribeAsync(name, cancellationToken).ConfigureAwait(false));
+            var numbers = await Versions(name).ListAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = numbers.Count - 1; i >= 0; i--)
+            {
+                if (await ReadVersionAsync(name, numbers[i], cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    return numbers[i];
+                }
+            }
+
+            throw new ModelNotFoundException(reference.ToString(), await DescribeAsync(name, cancellationToken).ConfigureAwait(false));
         }
 
         var alias = await Aliases(name).GetAsync(reference.Alias!, cancellationToken).ConfigureAwait(false);
         return alias?.Version ?? throw new ModelNotFoundException(reference.ToString(), await DescribeAsync(name, cancellationToken).ConfigureAwait(false));
     }
 
-    internal Task<ModelVersionRecord?> ReadVersionAsync(string name, int version, CancellationToken cancellationToken)
-        => _context.Records.GetAsync(Versions(name).Key(version), ModelJsonContext.Default.ModelVersionRecord, cancellationToken);
+    /// <summary>Reads a version's record; a deleted version (its tombstone) reads as <see langword="null"/>.</summary>
+    internal async Task<ModelVersionRecord?> ReadVersionAsync(string name, int version, CancellationToken cancellationToken)
+        => await _context.Records.GetAsync(Versions(name).Key(version), ModelJsonContext.Default.ModelVersionRecord, cancellationToken).ConfigureAwait(false) is { DeletedAt: null } record
+            ? record
+            : null;
 
     /// <summary>What exists of a model, for error messages: its versions and aliases.</summary>
     private async Task<string> DescribeAsync(string name, CancellationToken cancellationToken)
@@ -321,6 +397,20 @@ public partial class ModelCatalog
         var aliases = await Aliases(name).ListAsync(cancellationToken).ConfigureAwait(false);
         var list = versions.Count <= 10 ? string.Join(", ", versions) : $"1 to {versions[^1].ToString(CultureInfo.InvariantCulture)} ({versions.Count} versions)";
         return $"model '{name}' has versions {list}; aliases: {(aliases.Count == 0 ? "none" : string.Join(", ", aliases.Select(a => $"@{a.Alias} -> {a.Version}")))}";
+    }
+
+    /// <summary>Creates the next version of <paramref name="record"/>'s model in <paramref name="registry"/>, adopting its own record after a lost answer.</summary>
+    private static Task<int> CreateVersionAsync(ModelCatalog registry, ModelVersionRecord record, CancellationToken cancellationToken)
+    {
+        record.RegistrationId = Guid.NewGuid().ToString("N");
+        return registry.Versions(record.Name).CreateNextAsync(
+            n =>
+            {
+                record.Version = n;
+                return RecordStore.Serialize(record, ModelJsonContext.Default.ModelVersionRecord);
+            },
+            existing => RecordStore.Deserialize(Prefix(record.Name), existing, ModelJsonContext.Default.ModelVersionRecord).RegistrationId == record.RegistrationId,
+            cancellationToken);
     }
 
     private static readonly JsonSerializerOptions ExampleJson = new() { WriteIndented = false };

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace MlOps.Sdk.Models;
 
-/// <summary>Signatures: schemas as recorded columns, and a row type checked against them.</summary>
+/// <summary>Signatures: schemas as recorded columns, and row types checked against them.</summary>
 internal static class ModelSignature
 {
     public static List<ModelColumnRecord> Columns(DataViewSchema schema)
@@ -12,14 +12,43 @@ internal static class ModelSignature
     public static string TypeName(DataViewType type) => type.ToString() ?? type.RawType.Name;
 
     /// <summary>
-    /// Checks <paramref name="inputType"/> against the recorded input schema (same-named columns must have the same
-    /// type) and against the model itself (it must find every column it reads), and <paramref name="outputType"/>
-    /// against the output schema; every problem is reported at once.
+    /// The schema definition of an input row type, with vector sizes taken from the model's saved input schema (a
+    /// <c>float[]</c> without <c>[VectorType(4)]</c> is a vector of unknown size, which the model's <c>Vector&lt;Single, 4&gt;</c> accepts).
     /// </summary>
-    public static void Check(MLContext mlContext, ITransformer model, string uri, IReadOnlyList<ModelColumn> recordedInput, Type inputType, Type? outputType)
+    /// <exception cref="ModelSchemaMismatchException">The type has a member ML.NET cannot map.</exception>
+    public static SchemaDefinition InputDefinition(Type inputType, DataViewSchema saved, string uri)
+    {
+        SchemaDefinition definition;
+        try
+        {
+            definition = SchemaDefinition.Create(inputType, SchemaDefinition.Direction.Write);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ModelSchemaMismatchException(uri, [$"{inputType.Name} cannot be an ML.NET row: {ex.Message}"], ex);
+        }
+
+        foreach (var column in definition)
+        {
+            if (column.ColumnType is VectorDataViewType { Size: 0 } unsized
+                && saved.GetColumnOrNull(column.ColumnName) is { Type: VectorDataViewType { Size: > 0 } sized }
+                && sized.ItemType.Equals(unsized.ItemType))
+            {
+                column.ColumnType = sized;
+            }
+        }
+
+        return definition;
+    }
+
+    /// <summary>
+    /// Checks an input type against the recorded input schema (same-named columns must have the same type) and against
+    /// the model itself (it must find every column it reads), and an output type against the output schema; every
+    /// problem is reported at once.
+    /// </summary>
+    public static void Check(MLContext mlContext, ITransformer model, string uri, IReadOnlyList<ModelColumn> recordedInput, Type inputType, SchemaDefinition input, Type? outputType)
     {
         var problems = new List<string>();
-        var input = SchemaDefinition.Create(inputType, SchemaDefinition.Direction.Write);
         foreach (var member in input)
         {
             var recorded = recordedInput.FirstOrDefault(c => c.Name == member.ColumnName);
@@ -30,50 +59,57 @@ internal static class ModelSignature
             }
         }
 
-        if (problems.Count == 0)
+        DataViewSchema? output = null;
+        Exception? modelComplaint = null;
+        try
         {
-            DataViewSchema output;
+            output = model.GetOutputSchema(Empty(mlContext, inputType, input).Schema);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            modelComplaint = ex;
+            var missing = recordedInput.Where(c => !input.Any(m => m.ColumnName == c.Name)).Select(c => $"{c.Name} ({c.Type})").ToList();
+            problems.Add($"the model cannot read {inputType.Name} ({ex.Message.Split('\n')[0].Trim()}){(missing.Count > 0 ? $"; columns of the model's input that {inputType.Name} does not have: {string.Join(", ", missing)}" : string.Empty)}");
+        }
+
+        if (output is not null && outputType is not null)
+        {
+            SchemaDefinition wanted;
             try
             {
-                output = model.GetOutputSchema(Empty(mlContext, inputType).Schema);
+                wanted = SchemaDefinition.Create(outputType, SchemaDefinition.Direction.Read);
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
             {
-                var missing = recordedInput.Where(c => !input.Any(m => m.ColumnName == c.Name)).Select(c => $"{c.Name} ({c.Type})").ToList();
-                problems.Add($"{inputType.Name} lacks a column the model reads ({ex.Message.Split('\n')[0].Trim()}){(missing.Count > 0 ? $"; columns of the model's input that {inputType.Name} does not have: {string.Join(", ", missing)}" : string.Empty)}");
-                throw new ModelSchemaMismatchException(uri, problems, ex);
+                throw new ModelSchemaMismatchException(uri, [.. problems, $"{outputType.Name} cannot be an ML.NET row: {ex.Message}"], ex);
             }
 
-            if (outputType is not null)
+            foreach (var member in wanted)
             {
-                foreach (var member in SchemaDefinition.Create(outputType, SchemaDefinition.Direction.Read))
+                var column = output.GetColumnOrNull(member.ColumnName);
+                if (column is null)
                 {
-                    var column = output.GetColumnOrNull(member.ColumnName);
-                    var type = TypeName(member.ColumnType);
-                    if (column is null)
-                    {
-                        problems.Add($"column '{member.ColumnName}' of {outputType.Name} is not produced by the model (it produces {string.Join(", ", output.Where(c => !c.IsHidden).Select(c => c.Name))})");
-                    }
-                    else if (column.Value.Type.RawType != member.ColumnType.RawType)
-                    {
-                        problems.Add($"column '{member.ColumnName}' is {TypeName(column.Value.Type)} in the model's output but {type} in {outputType.Name}");
-                    }
+                    problems.Add($"column '{member.ColumnName}' of {outputType.Name} is not produced by the model (it produces {string.Join(", ", output.Where(c => !c.IsHidden).Select(c => c.Name))})");
+                }
+                else if (column.Value.Type.RawType != member.ColumnType.RawType)
+                {
+                    problems.Add($"column '{member.ColumnName}' is {TypeName(column.Value.Type)} in the model's output but {TypeName(member.ColumnType)} in {outputType.Name}");
                 }
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new ModelSchemaMismatchException(uri, problems);
+            throw new ModelSchemaMismatchException(uri, problems, modelComplaint);
         }
     }
 
-    private static IDataView Empty(MLContext mlContext, Type rowType)
+    private static IDataView Empty(MLContext mlContext, Type rowType, SchemaDefinition definition)
     {
         var method = typeof(ModelSignature).GetMethod(nameof(EmptyOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(rowType);
-        return (IDataView)method.Invoke(null, [mlContext])!;
+        return (IDataView)method.Invoke(null, [mlContext, definition])!;
     }
 
-    private static IDataView EmptyOf<T>(MLContext mlContext)
-        where T : class => mlContext.Data.LoadFromEnumerable(Array.Empty<T>());
+    private static IDataView EmptyOf<T>(MLContext mlContext, SchemaDefinition definition)
+        where T : class => mlContext.Data.LoadFromEnumerable(Array.Empty<T>(), definition);
 }

@@ -51,6 +51,13 @@ public sealed class RegisterModelOptions
 
     /// <summary>Gets or sets the run that trained the model, when registering through the catalog rather than <c>run.LogModelAsync</c>.</summary>
     public Run? Run { get; set; }
+
+    /// <summary>
+    /// Gets or sets the path of the saved model among the run's artifacts (<c>runs:/{runId}/{path}</c>); a run that
+    /// registers several models gives each its own.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: <c>model</c>.</value>
+    public string? ArtifactPath { get; set; }
 }
 
 /// <summary>Which model versions to list: by name prefix (variants), tags, who registered them, archived or not.</summary>

@@ -20,13 +20,15 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     where TOut : class, new()
 {
     private readonly LoadedModel _model;
+    private readonly Microsoft.ML.Data.SchemaDefinition _input;
     private readonly ThreadLocal<PredictionEngine<TIn, TOut>> _engines;
     private volatile bool _disposed;
 
-    internal Predictor(LoadedModel model)
+    internal Predictor(LoadedModel model, Microsoft.ML.Data.SchemaDefinition input)
     {
         _model = model;
-        _engines = new ThreadLocal<PredictionEngine<TIn, TOut>>(() => model.MLContext.Model.CreatePredictionEngine<TIn, TOut>(model.Model, model.InputSchema), trackAllValues: true);
+        _input = input;
+        _engines = new ThreadLocal<PredictionEngine<TIn, TOut>>(() => model.MLContext.Model.CreatePredictionEngine<TIn, TOut>(model.Model, ignoreMissingColumns: false, inputSchemaDefinition: input), trackAllValues: true);
     }
 
     /// <summary>Gets the model version the predictions come from, or <see langword="null"/> for a run's model.</summary>
@@ -66,7 +68,7 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var data = _model.MLContext.Data.LoadFromEnumerable(inputs);
+        var data = _model.MLContext.Data.LoadFromEnumerable(inputs, _input);
         return _model.MLContext.Data.CreateEnumerable<TOut>(_model.Model.Transform(data), reuseRowObject: false).ToList();
     }
 

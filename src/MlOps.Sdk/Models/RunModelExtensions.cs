@@ -27,8 +27,6 @@ public static class RunModelExtensions
         SdkCall.Enter();
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(client);
-        options ??= new RegisterModelOptions();
-        options.Run = run;
-        return client.Models.RegisterAsync(name, model, inputSchema, options, cancellationToken);
+        return client.Models.RegisterCoreAsync(name, model, inputSchema, options ?? new RegisterModelOptions(), run, cancellationToken);
     }
 }

@@ -16,6 +16,9 @@ internal sealed class AliasRecord : IRecord
     /// <summary>The current version, or <see langword="null"/> once deleted (the history stays).</summary>
     public int? Version { get; set; }
 
+    /// <summary>Set once the alias was moved as a protected one: from then on every client refuses to move it casually.</summary>
+    public bool? Protected { get; set; }
+
     public List<AliasChangeRecord> History { get; set; } = [];
 }
 
@@ -30,6 +33,9 @@ internal sealed class AliasChangeRecord
     public DateTimeOffset At { get; set; }
 
     public string? Reason { get; set; }
+
+    /// <summary>Whether this change undid an earlier one (a rollback), so a second rollback goes further back.</summary>
+    public bool? Rollback { get; set; }
 }
 
 [JsonSourceGenerationOptions(
@@ -56,7 +62,7 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
     /// throw to refuse the change (it may run more than once, on conflicts).
     /// </summary>
     /// <returns>The version it pointed at before.</returns>
-    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken)
+    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken, bool protect = false, bool rollback = false)
     {
         int? previous = null;
         await records.UpdateAsync(
@@ -70,8 +76,22 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
                     return null;
                 }
 
-                var next = new AliasRecord { Alias = alias, Version = version, History = current is null ? [] : [.. current.History] };
-                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = Environment.UserName, At = timeProvider.GetUtcNow(), Reason = reason });
+                var next = new AliasRecord
+                {
+                    Alias = current?.Alias ?? alias,
+                    Version = version,
+                    Protected = protect || current?.Protected == true ? true : null,
+                    History = current is null ? [] : [.. current.History],
+                };
+
+                // Never earlier than the change before it, whatever this writer's clock says: the history stays in order.
+                var at = timeProvider.GetUtcNow();
+                if (next.History.Count > 0 && next.History[^1].At >= at)
+                {
+                    at = next.History[^1].At.AddTicks(1);
+                }
+
+                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = Environment.UserName, At = at, Reason = reason, Rollback = rollback ? true : null });
                 return next;
             },
             RegistryJsonContext.Default.AliasRecord,

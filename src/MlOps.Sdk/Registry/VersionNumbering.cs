@@ -44,9 +44,13 @@ internal sealed class VersionNumbering(ObjectStore store, string prefix)
         return numbers.Count == 0 ? 0 : numbers[^1];
     }
 
-    /// <summary>Creates the record of the next version: <paramref name="content"/> gets the number and returns the bytes to store.</summary>
+    /// <summary>
+    /// Creates the record of the next version: <paramref name="content"/> gets the number and returns the bytes to
+    /// store. When a number is taken, <paramref name="isOurs"/> looks at the record there: a transport retry of a write
+    /// that had succeeded (its answer lost) finds its own record, which is adopted rather than written again as n + 1.
+    /// </summary>
     /// <returns>The number taken.</returns>
-    public async Task<int> CreateNextAsync(Func<int, BinaryData> content, CancellationToken cancellationToken)
+    public async Task<int> CreateNextAsync(Func<int, BinaryData> content, Func<BinaryData, bool> isOurs, CancellationToken cancellationToken)
     {
         var number = await GetHighestAsync(cancellationToken).ConfigureAwait(false) + 1;
         while (true)
@@ -58,6 +62,11 @@ internal sealed class VersionNumbering(ObjectStore store, string prefix)
             }
             catch (PreconditionFailedException)
             {
+                if (await store.ReadAsync(Key(number), cancellationToken).ConfigureAwait(false) is { } existing && isOurs(existing.Content))
+                {
+                    return number;
+                }
+
                 number++;
             }
         }

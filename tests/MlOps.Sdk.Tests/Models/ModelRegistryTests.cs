@@ -276,6 +276,108 @@ public sealed class ModelRegistryTests(StoreKind kind)
         Assert.That((await _client.Models.GetAsync("models:/temp-max@production")).Version, Is.EqualTo(history[^1].To));
     }
 
+    [Test]
+    public async Task DeleteVersionAsync_KeepsTheNumber_AndAliasesCannotPointAtIt()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            await _client.Models.RegisterAsync("temp-max", _trained.Model, _trained.Data.Schema);
+        }
+
+        Assert.That(await _client.Models.DeleteVersionAsync("temp-max", 2), Is.True);
+        Assert.That(await _client.Models.DeleteVersionAsync("temp-max", 2), Is.False, "already deleted");
+        var third = await _client.Models.RegisterAsync("temp-max", _trained.Model, _trained.Data.Schema);
+
+        Assert.That(third.Version, Is.EqualTo(3), "a deleted number is never given to another model");
+        Assert.That(await _client.Models.ListVersionsAsync("temp-max").Select(v => v.Version).ToListAsync(), Is.EqualTo(new[] { 1, 3 }));
+        Assert.ThrowsAsync<ModelNotFoundException>(() => _client.Models.SetAliasAsync("temp-max", "staging", 2));
+        Assert.ThrowsAsync<ModelNotFoundException>(() => _client.Models.LoadAsync("models:/temp-max/2"));
+        Assert.ThrowsAsync<ModelNotFoundException>(() => _client.Models.ArchiveAsync("temp-max", 2));
+        await _client.Models.DeleteVersionAsync("temp-max", 3);
+        Assert.That((await _client.Models.GetAsync("models:/temp-max@latest")).Version, Is.EqualTo(1), "latest skips deleted versions");
+    }
+
+    [Test]
+    public async Task RollbackAsync_Twice_GoesFurtherBack()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await _client.Models.RegisterAsync("temp-max", _trained.Model, _trained.Data.Schema);
+        }
+
+        await _client.Models.PromoteAsync("temp-max", "production", 1, "v1");
+        await _client.Models.PromoteAsync("temp-max", "production", 2, "v2");
+        await _client.Models.PromoteAsync("temp-max", "production", 3, "v3");
+
+        Assert.That((await _client.Models.RollbackAsync("temp-max", "production", "v3 bad")).To, Is.EqualTo(2));
+        Assert.That((await _client.Models.RollbackAsync("temp-max", "production", "v2 bad too")).To, Is.EqualTo(1), "not back to v3");
+        Assert.ThrowsAsync<InvalidOperationException>(() => _client.Models.RollbackAsync("temp-max", "production", "nothing before v1"));
+    }
+
+    [Test]
+    public async Task ProtectedAlias_StaysProtectedForEveryClient_InAnyCase()
+    {
+        await _client.Models.RegisterAsync("temp-max", _trained.Model, _trained.Data.Schema);
+        await _client.Models.PromoteAsync("temp-max", "production", 1, "release");
+        var teammate = _sandbox.CreateClient(_test.Store, o => o.Models.ProtectedAliases.Clear());
+
+        Assert.ThrowsAsync<AliasProtectedException>(() => teammate.Models.SetAliasAsync("temp-max", "production", 1), "the alias record remembers it is protected");
+        Assert.ThrowsAsync<AliasProtectedException>(() => teammate.Models.DeleteAliasAsync("temp-max", "production"));
+        Assert.ThrowsAsync<AliasProtectedException>(() => _client.Models.SetAliasAsync("temp-max", "Production", 1), "one file on a case-insensitive disk");
+    }
+
+    [Test]
+    public async Task LogModelAsync_SeveralModelsInOneRun_NeedTheirOwnArtifactPaths_AndOptionsAreNotChanged()
+    {
+        var options = new RegisterModelOptions();
+        string runId;
+        await using (var run = await _client.Runs.StartAsync("variants"))
+        {
+            runId = run.Id;
+            var (other, _, _) = TestModels.TrainWeather(iterations: 1);
+            await run.LogModelAsync(_client, "temp-us", _trained.Model, _trained.Data.Schema, options);
+            Assert.That(options.Run, Is.Null, "the caller's options are left as they were");
+            var clash = Assert.ThrowsAsync<InvalidOperationException>(() => run.LogModelAsync(_client, "temp-eu", other, _trained.Data.Schema));
+            Assert.That(clash!.Message, Does.Contain("ArtifactPath"));
+            await run.LogModelAsync(_client, "temp-eu", other, _trained.Data.Schema, new RegisterModelOptions { ArtifactPath = "models/eu" });
+        }
+
+        using var eu = await _client.Models.LoadPredictorAsync<WeatherInput, TempPrediction>($"runs:/{runId}/models/eu");
+        using var registered = await _client.Models.LoadPredictorAsync<WeatherInput, TempPrediction>("models:/temp-eu/1");
+        var row = TestModels.Rows(1)[0];
+        Assert.That(eu.Predict(row).Score, Is.EqualTo(registered.Predict(row).Score));
+    }
+
+    [Test]
+    public async Task LoadPredictorAsync_ArrayInputWithoutVectorSize_TakesTheSizeFromTheModel()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = TestModels.Rows(300).Select(r => new SizedInput { Features = [r.Precipitation, r.TempMin, r.Wind], TempMax = r.TempMax }).ToList();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        var model = mlContext.Regression.Trainers.Sdca(labelColumnName: "temp_max", maximumNumberOfIterations: 3).Fit(data);
+        await _client.Models.RegisterAsync("vector", model, data.Schema);
+
+        using var predictor = await _client.Models.LoadPredictorAsync<UnsizedInput, TempPrediction>("models:/vector/1");
+        var one = predictor.Predict(new UnsizedInput { Features = [0f, 5f, 3f] });
+        var batch = predictor.PredictBatch([new UnsizedInput { Features = [0f, 5f, 3f] }]);
+
+        Assert.That(batch.Single().Score, Is.EqualTo(one.Score).Within(1e-5));
+    }
+
+    public sealed class SizedInput
+    {
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
+
+        [ColumnName("temp_max")]
+        public float TempMax { get; set; }
+    }
+
+    public sealed class UnsizedInput
+    {
+        public float[] Features { get; set; } = [];
+    }
+
     public sealed class NoWind
     {
         [ColumnName("precipitation")]

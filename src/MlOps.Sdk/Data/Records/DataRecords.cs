@@ -15,6 +15,9 @@ internal sealed class DatasetVersionRecord : IRecord
     /// <summary>The SHA-256 of the canonical manifest (or of the external reference): what makes two versions the same.</summary>
     public required string Identity { get; set; }
 
+    /// <summary>Unique per registration: a retried create that finds this record knows it is its own.</summary>
+    public string? RegistrationId { get; set; }
+
     public DatasetKind Kind { get; set; }
 
     public DatasetFormat Format { get; set; }

@@ -12,6 +12,14 @@ internal sealed class ModelVersionRecord : IRecord
 
     public int Version { get; set; }
 
+    /// <summary>Unique per registration: a retried create that finds this record knows it is its own.</summary>
+    public string? RegistrationId { get; set; }
+
+    /// <summary>Set when the version was deleted: the record stays, so its number is never used again.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
+
+    public string? DeletedBy { get; set; }
+
     /// <summary>The SHA-256 of the saved model (ML.NET's zip), in the content store.</summary>
     public required string Sha256 { get; set; }
 
