@@ -9,7 +9,8 @@ public partial class ModelCatalog
     /// <summary>
     /// Copies a version from this store into another environment's store (for example acceptance → production): the
     /// saved model (verified), its record and lineage become the next version there, with its origin recorded; this
-    /// store is not changed. Optionally moves an alias there (protected ones included) with the same reason.
+    /// store is not changed. Optionally moves an alias there (protected ones included) with the same reason. Promoting
+    /// the same version again returns the copy made before (and moves the alias to it), so a retry is safe.
     /// </summary>
     /// <param name="source">The version to promote, here.</param>
     /// <param name="target">The other environment's registry (<c>otherClient.Models</c>).</param>
@@ -38,6 +39,20 @@ public partial class ModelCatalog
         }
 
         var version = await GetAsync(source, cancellationToken).ConfigureAwait(false);
+
+        // Promoted before (a retry after a failure between the copy and the alias)? Then that copy is the one.
+        await foreach (var existing in target.ListVersionsAsync(version.Name, cancellationToken).ConfigureAwait(false))
+        {
+            if (existing.Origin is { } origin && origin.Store == _context.Store.Location.ToString() && origin.Name == version.Name && origin.Version == version.Version && existing.Sha256 == version.Sha256)
+            {
+                if (aliasName is not null)
+                {
+                    await target.PromoteAsync(version.Name, aliasName, existing.Version, reason, cancellationToken).ConfigureAwait(false);
+                }
+
+                return existing;
+            }
+        }
 
         // Content first, verified on both sides: read checks the hash here, the put hashes what arrives there.
         var bytes = await _context.Content.ReadAsync(version.Sha256, cancellationToken).ConfigureAwait(false);

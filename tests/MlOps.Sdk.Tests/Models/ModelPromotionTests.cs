@@ -62,6 +62,10 @@ public sealed class ModelPromotionTests
         Assert.That((await _production.Models.GetAliasHistoryAsync("temp-max", "production")).Single().Reason, Is.EqualTo("passed acceptance tests"));
         Assert.That(await _acceptanceStore.Store.ListAsync(string.Empty).Select(o => (o.Key, o.ETag)).ToListAsync(), Is.EqualTo(keysBefore), "the source store is untouched");
 
+        var again = await _acceptance.Models.PromoteToAsync(source.Ref, _production.Models, "retried after a timeout", "production");
+        Assert.That(again.Version, Is.EqualTo(1), "a retry finds the copy made before");
+        Assert.That(await _production.Models.ListVersionsAsync("temp-max").CountAsync(), Is.EqualTo(1));
+
         using var predictor = await _production.Models.LoadPredictorAsync<WeatherInput, TempPrediction>("models:/temp-max@production");
         using var raw = mlContext.Model.CreatePredictionEngine<WeatherInput, TempPrediction>(model);
         var row = TestModels.Rows(3)[2];
