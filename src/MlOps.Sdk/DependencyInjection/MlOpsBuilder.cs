@@ -27,6 +27,39 @@ public sealed class MlOpsBuilder
     }
 
     /// <summary>
+    /// Adds a served predictor: resolve <c>IPredictor&lt;TIn, TOut&gt;</c> (keyed by <paramref name="name"/>; the first one
+    /// added also without a key). It follows <paramref name="uri"/> in the background from when the host starts, swaps new
+    /// versions in without dropping a request, and keeps serving the last good model when the store fails. Add its health
+    /// check with <c>services.AddHealthChecks().Add(PredictorHealthCheck.Registration(name))</c>.
+    /// </summary>
+    /// <typeparam name="TIn">The input row type.</typeparam>
+    /// <typeparam name="TOut">The output row type.</typeparam>
+    /// <param name="name">The predictor's name, its DI key.</param>
+    /// <param name="uri">What to serve: <c>models:/churn@production</c>.</param>
+    /// <param name="configure">Changes the poll interval and circuit breaker.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    /// <exception cref="FormatException"><paramref name="uri"/> is not a <c>models:/</c> URI.</exception>
+    public MlOpsBuilder AddPredictor<TIn, TOut>(string name, string uri, Action<Serving.PredictorOptions>? configure = null)
+        where TIn : class
+        where TOut : class, new()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Models.ModelRef.Parse(uri);
+        var options = new Serving.PredictorOptions();
+        configure?.Invoke(options);
+        OptionsValidation.ThrowIfInvalid(options);
+        Services.AddKeyedSingleton(name, (services, _) => new Serving.ServedPredictor<TIn, TOut>(
+            services.GetRequiredService<MlOpsClient>(), name, uri, options, services.GetService<Microsoft.ML.MLContext>(), services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        Services.AddKeyedSingleton<Serving.IPredictor<TIn, TOut>>(name, (services, key) => services.GetRequiredKeyedService<Serving.ServedPredictor<TIn, TOut>>(key));
+        Services.AddKeyedSingleton<Serving.IServedPredictor>(name, (services, key) => services.GetRequiredKeyedService<Serving.ServedPredictor<TIn, TOut>>(key));
+        Services.AddSingleton<Serving.IServedPredictor>(services => services.GetRequiredKeyedService<Serving.ServedPredictor<TIn, TOut>>(name));
+        Services.TryAddSingleton<Serving.IPredictor<TIn, TOut>>(services => services.GetRequiredKeyedService<Serving.IPredictor<TIn, TOut>>(name));
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Serving.ServingHostedService>());
+        return this;
+    }
+
+    /// <summary>
     /// Uses a store created by code instead of the one the options describe (for example an
     /// <see cref="AzureBlobObjectStore"/> with a particular credential, or a decorator around one).
     /// </summary>

@@ -166,6 +166,10 @@ public partial class ModelCatalog
         return null;
     }
 
+    /// <summary>The alias record's ETag: one properties request tells a watcher whether the alias moved.</summary>
+    internal async Task<Azure.ETag?> GetAliasETagAsync(string name, string aliasName, CancellationToken cancellationToken)
+        => (await _context.Store.GetPropertiesAsync(Aliases(name).Key(aliasName), cancellationToken).ConfigureAwait(false))?.ETag;
+
     private async Task<int?> MoveAliasAsync(string name, string aliasName, int version, string? reason, bool protect, CancellationToken cancellationToken)
     {
         if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)

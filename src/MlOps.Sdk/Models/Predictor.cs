@@ -22,6 +22,7 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     private readonly LoadedModel _model;
     private readonly Microsoft.ML.Data.SchemaDefinition _input;
     private readonly ThreadLocal<PredictionEngine<TIn, TOut>> _engines;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PredictorThreadCache, bool> _slots = new(ReferenceEqualityComparer.Instance);
     private volatile bool _disposed;
 
     internal Predictor(LoadedModel model, Microsoft.ML.Data.SchemaDefinition input)
@@ -72,7 +73,10 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         return _model.MLContext.Data.CreateEnumerable<TOut>(_model.Model.Transform(data), reuseRowObject: false).ToList();
     }
 
-    /// <summary>Disposes every engine; call it once no prediction is running. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>
+    /// Disposes every engine and lets go of the model in every thread's cache; call it once no prediction is running
+    /// (a served predictor retires models only after their last request). Later calls throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -81,11 +85,18 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         }
 
         _disposed = true;
-        if (ReferenceEquals(PredictorThreadCache.Owner, this))
+
+        // Let go of this predictor in every thread's slot, so an idle thread does not keep the model alive.
+        foreach (var slot in _slots.Keys)
         {
-            PredictorThreadCache.Owner = null;
-            PredictorThreadCache.Engine = null;
+            if (ReferenceEquals(slot.Owner, this))
+            {
+                slot.Owner = null;
+                slot.Engine = null;
+            }
         }
+
+        _slots.Clear();
 
         foreach (var engine in _engines.Values)
         {
@@ -97,16 +108,23 @@ public sealed class Predictor<TIn, TOut> : IDisposable
 
     private PredictionEngine<TIn, TOut> Engine()
     {
-        // The last predictor this thread used, with its engine, in a non-generic thread static (a generic type's
-        // statics need a runtime lookup in shared generic code): two reads on the hot path.
-        if (ReferenceEquals(PredictorThreadCache.Owner, this))
+        // The last predictor this thread used, with its engine, in a slot held by a non-generic thread static (a
+        // generic type's statics need a runtime lookup in shared generic code): three reads on the hot path.
+        var slot = PredictorThreadCache.Current;
+        if (slot is not null && ReferenceEquals(slot.Owner, this))
         {
-            return Unsafe.As<PredictionEngine<TIn, TOut>>(PredictorThreadCache.Engine!);
+            return Unsafe.As<PredictionEngine<TIn, TOut>>(slot.Engine!);
         }
 
         var engine = _engines.Value!;
-        PredictorThreadCache.Owner = this;
-        PredictorThreadCache.Engine = engine;
+        if (slot is null)
+        {
+            slot = PredictorThreadCache.Current = new PredictorThreadCache();
+        }
+
+        slot.Owner = this;
+        slot.Engine = engine;
+        _slots.TryAdd(slot, true);
         return engine;
     }
 
@@ -114,12 +132,19 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     public override string ToString() => $"Predictor<{typeof(TIn).Name}, {typeof(TOut).Name}>({Uri})";
 }
 
-/// <summary>Per thread, the predictor used last and its engine (see <c>Predictor.Engine</c>).</summary>
-internal static class PredictorThreadCache
+/// <summary>Per thread, a slot with the predictor used last and its engine (see <c>Predictor.Engine</c>); a disposed predictor empties the slots it filled.</summary>
+internal sealed class PredictorThreadCache
 {
     [ThreadStatic]
-    public static object? Owner;
+    private static PredictorThreadCache? t_current;
 
-    [ThreadStatic]
-    public static object? Engine;
+    public static PredictorThreadCache? Current
+    {
+        get => t_current;
+        set => t_current = value;
+    }
+
+    public object? Owner { get; set; }
+
+    public object? Engine { get; set; }
 }

@@ -14,6 +14,9 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
     /// <summary>Gets or sets what decides whether a write (by key) fails, and with what.</summary>
     public Func<string, Exception?>? FailWrite { get; set; }
 
+    /// <summary>Gets or sets what decides whether a read or properties request (by key) fails, and with what: an outage.</summary>
+    public Func<string, Exception?>? FailRead { get; set; }
+
     /// <summary>Gets or sets what decides whether a delete (by key) fails, and with what.</summary>
     public Func<string, Exception?>? FailDelete { get; set; }
 
@@ -29,9 +32,11 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
 
     protected override Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken) => inner.GetCurrentTimeAsync(cancellationToken);
 
-    protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken) => inner.GetPropertiesAsync(key, cancellationToken);
+    protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken)
+        => FailRead?.Invoke(key) is { } failure ? Task.FromException<ObjectProperties?>(failure) : inner.GetPropertiesAsync(key, cancellationToken);
 
-    protected override Task<StoredObject?> ReadCoreAsync(string key, CancellationToken cancellationToken) => inner.ReadAsync(key, cancellationToken);
+    protected override Task<StoredObject?> ReadCoreAsync(string key, CancellationToken cancellationToken)
+        => FailRead?.Invoke(key) is { } failure ? Task.FromException<StoredObject?>(failure) : inner.ReadAsync(key, cancellationToken);
 
     protected override async Task<ObjectProperties> WriteCoreAsync(string key, BinaryData content, WriteCondition condition, CancellationToken cancellationToken)
     {
@@ -63,7 +68,8 @@ public sealed class FaultInjectingObjectStore(ObjectStore inner) : ObjectStore
 
     protected override Task<ObjectProperties> DownloadToCoreAsync(string key, Stream destination, CancellationToken cancellationToken) => inner.DownloadToAsync(key, destination, cancellationToken);
 
-    protected override Task<ObjectPage> ListPageCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) => inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
+    protected override Task<ObjectPage> ListPageCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
+        => FailRead?.Invoke(prefix) is { } failure ? Task.FromException<ObjectPage>(failure) : inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
 
     protected override Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken)
         => FailDelete?.Invoke(key) is { } failure ? Task.FromException<bool>(failure) : inner.DeleteAsync(key, ifMatch, cancellationToken);
