@@ -22,4 +22,36 @@ public sealed class PredictorOptions
     /// <value>Default 30 seconds; between 1 second and 1 hour.</value>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets the extra arms (canary, A/B variants) with their shares of requests; the predictor's own URI serves the rest.
+    /// An arm whose model is not there (no <c>@canary</c> yet) gets no requests until it is.
+    /// </summary>
+    public IList<PredictorArm> Arms { get; } = [];
+
+    /// <summary>
+    /// Gets or sets a challenger that predicts on a copy of every request off the request path (bounded: copies are
+    /// dropped, and counted, rather than slowing a caller); its predictions go to <see cref="OnShadowPrediction"/>, never
+    /// to the caller.
+    /// </summary>
+    public string? ShadowUri { get; set; }
+
+    /// <summary>Gets or sets what receives the shadow's predictions (logging, comparison); runs on a background task.</summary>
+    public Action<ShadowPrediction>? OnShadowPrediction { get; set; }
+
+    /// <summary>Gets or sets how many request copies wait for the shadow at most before new ones are dropped.</summary>
+    /// <value>Default 10,000; between 1 and 10,000,000.</value>
+    [Range(1, 10_000_000)]
+    public int ShadowQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Sends a share of requests to the version <c>@{alias}</c> of the same model (a canary), the rest to the predictor's URI.</summary>
+    /// <param name="modelName">The model's name.</param>
+    /// <param name="weight">The canary's share, from 0 to 1.</param>
+    /// <param name="alias">The canary's alias; <c>canary</c> by default.</param>
+    /// <returns>These options.</returns>
+    public PredictorOptions Canary(string modelName, double weight, string alias = "canary")
+    {
+        Arms.Add(new PredictorArm(alias, $"models:/{modelName}@{alias}", weight));
+        return this;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML;
@@ -68,7 +69,8 @@ internal interface IServedPredictor
 /// <see cref="PredictorOptions.PollInterval"/> (one properties request when nothing changed), and swaps a new version in
 /// atomically. Requests in flight finish on the version they started with; no request starts on a retired version; a
 /// retired version's engines are disposed by its last request. When the store fails it keeps serving the last good
-/// version, and a circuit breaker leaves the store alone for a while.
+/// version, and a circuit breaker leaves the store alone for a while. Optional arms (canary, A/B) take shares of the
+/// requests, randomly or sticky by a caller's key; an optional shadow predicts on copies off the request path.
 /// </summary>
 /// <typeparam name="TIn">The input row type.</typeparam>
 /// <typeparam name="TOut">The output row type.</typeparam>
@@ -76,7 +78,6 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     where TIn : class
     where TOut : class, new()
 {
-    private const string SingleArm = "single";
     private readonly MlOpsClient _client;
     private readonly ModelRef _reference;
     private readonly PredictorOptions _options;
@@ -85,23 +86,61 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     private readonly ResiliencePipeline _breaker;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private volatile ServedModel<TIn, TOut>? _current;
-    private ETag? _aliasETag;
+    private readonly ServedArm<TIn, TOut> _main;
+    private readonly ServedArm<TIn, TOut>[] _arms;
+    private readonly double[] _bounds;
+    private readonly ServedArm<TIn, TOut>? _shadow;
+    private readonly Channel<(TIn Input, TOut Served)>? _shadowQueue;
     private Task? _loop;
+    private Task? _shadowLoop;
+    private long _shadowDropped;
     private volatile bool _disposed;
 
     internal ServedPredictor(MlOpsClient client, string name, string uri, PredictorOptions? options, MLContext? mlContext, ILoggerFactory? loggerFactory = null)
     {
         _client = Guard.NotNull(client);
         Name = Guard.NotNullOrWhiteSpace(name);
-        _reference = ModelRef.Parse(Guard.NotNull(uri));
-        if (_reference.Name is null)
-        {
-            throw new ArgumentException($"'{uri}' names a run's model; a served predictor follows a registered model (models:/name@alias or models:/name/3).", nameof(uri));
-        }
-
+        _reference = Registered(uri, nameof(uri));
         _options = options ?? new PredictorOptions();
         OptionsValidation.ThrowIfInvalid(_options);
+        var total = 0.0;
+        foreach (var arm in _options.Arms)
+        {
+            if (arm.Weight is < 0 or > 1 || double.IsNaN(arm.Weight))
+            {
+                throw new ArgumentException($"The weight of arm '{arm.Name}' is {arm.Weight}; it must be from 0 to 1.", nameof(options));
+            }
+
+            total += arm.Weight;
+        }
+
+        if (total > 1 + 1e-9)
+        {
+            throw new ArgumentException($"The arms' weights add up to {total:0.###}; at most 1, the predictor's own URI getting the rest.", nameof(options));
+        }
+
+        _main = new ServedArm<TIn, TOut>(_reference.Alias ?? "main", _reference, 1 - total);
+        _arms = [_main, .. _options.Arms.Select(a => new ServedArm<TIn, TOut>(Guard.NotNullOrWhiteSpace(a.Name), Registered(a.Uri, nameof(options)), a.Weight))];
+        if (_arms.Select(a => a.Name).Distinct(StringComparer.Ordinal).Count() != _arms.Length)
+        {
+            throw new ArgumentException($"Two arms of predictor '{name}' share a name ({string.Join(", ", _arms.Select(a => a.Name))}); every result names its arm.", nameof(options));
+        }
+
+        // Cumulative upper bounds of the extra arms; a draw past the last one goes to the main arm.
+        _bounds = new double[_arms.Length];
+        var bound = 0.0;
+        for (var i = 1; i < _arms.Length; i++)
+        {
+            bound += _arms[i].Weight;
+            _bounds[i] = bound;
+        }
+
+        if (_options.ShadowUri is { } shadow)
+        {
+            _shadow = new ServedArm<TIn, TOut>("shadow", Registered(shadow, nameof(options)), 0);
+            _shadowQueue = Channel.CreateBounded<(TIn, TOut)>(new BoundedChannelOptions(_options.ShadowQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        }
+
         _mlContext = mlContext;
         _logger = (loggerFactory ?? client.LoggerFactory).CreateLogger("MlOps.Sdk.Serving");
         _breaker = new ResiliencePipelineBuilder { TimeProvider = client.TimeProvider }
@@ -123,7 +162,13 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     public string Uri => _reference.ToString();
 
     /// <inheritdoc />
-    public ServedModelInfo? Live => _current?.Info;
+    public ServedModelInfo? Live => _main.Current?.Info;
+
+    /// <summary>Gets every arm: its name, share of requests, and the version it serves now (<see langword="null"/> when none is loaded).</summary>
+    public IReadOnlyList<(string Arm, double Weight, ServedModelInfo? Live)> Arms => [.. _arms.Select(a => (a.Name, a.Weight, a.Current?.Info))];
+
+    /// <summary>Gets how many request copies the shadow dropped because its queue was full.</summary>
+    public long ShadowDropped => Interlocked.Read(ref _shadowDropped);
 
     /// <summary>Gets why the last look at the store failed, or <see langword="null"/> when it worked (health reports Degraded meanwhile).</summary>
     public Exception? LastError { get; private set; }
@@ -131,38 +176,49 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     /// <summary>Gets when the store was last looked at successfully.</summary>
     public DateTimeOffset? LastRefresh { get; private set; }
 
-    /// <summary>Gets the model in service now (for tests: its predictor's disposal is observable).</summary>
-    internal ServedModel<TIn, TOut>? Current => _current;
+    /// <summary>Gets the main arm's model in service now (for tests: its predictor's disposal is observable).</summary>
+    internal ServedModel<TIn, TOut>? Current => _main.Current;
 
     /// <inheritdoc />
     public PredictionResult<TOut> Predict(TIn input, string? routingKey = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var started = Stopwatch.GetTimestamp();
-        while (true)
+        var arm = Route(routingKey);
+        var model = arm.Acquire();
+        if (model is null && !ReferenceEquals(arm, _main))
         {
-            var model = _current ?? throw new PredictorNotReadyException(Name, Uri, LastError);
-            if (!model.TryAcquire())
-            {
-                continue; // swapped meanwhile: the slot already holds the new version
-            }
-
-            try
-            {
-                var value = model.Predictor.Predict(input);
-                Record(model.Info, started, failed: false);
-                return new PredictionResult<TOut>(value, model.Info.Model, model.Info.Version, SingleArm);
-            }
-            catch (Exception ex) when (ex is not ObjectDisposedException)
-            {
-                Record(model.Info, started, failed: true);
-                throw;
-            }
-            finally
-            {
-                model.Release();
-            }
+            arm = _main; // an arm with nothing to serve (no @canary yet) sends its requests to the main model
+            model = arm.Acquire();
         }
+
+        if (model is null)
+        {
+            throw new PredictorNotReadyException(Name, Uri, LastError);
+        }
+
+        TOut value;
+        try
+        {
+            value = model.Predictor.Predict(input);
+            Record(model.Info, arm.Name, started, failed: false);
+        }
+        catch (Exception ex) when (ex is not ObjectDisposedException)
+        {
+            Record(model.Info, arm.Name, started, failed: true);
+            throw;
+        }
+        finally
+        {
+            model.Release();
+        }
+
+        if (_shadowQueue is not null && !_shadowQueue.Writer.TryWrite((input, value)))
+        {
+            Interlocked.Increment(ref _shadowDropped);
+        }
+
+        return new PredictionResult<TOut>(value, model.Info.Model, model.Info.Version, arm.Name);
     }
 
     /// <inheritdoc />
@@ -201,7 +257,12 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
         _disposed = true;
         await ((IServedPredictor)this).StopAsync().ConfigureAwait(false);
-        Interlocked.Exchange(ref _current, null)?.Retire();
+        foreach (var arm in _arms)
+        {
+            arm.Retire();
+        }
+
+        _shadow?.Retire();
         _stop.Dispose();
         _refresh.Dispose();
     }
@@ -218,19 +279,73 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             await _stop.CancelAsync().ConfigureAwait(false);
         }
 
-        if (_loop is { } loop)
+        _shadowQueue?.Writer.TryComplete();
+        foreach (var task in new[] { _loop, _shadowLoop })
         {
-            await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (task is not null)
+            {
+                await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 
-    internal void Start() => _loop ??= Task.Run(() => WatchAsync(_stop.Token));
+    internal void Start()
+    {
+        _loop ??= Task.Run(() => WatchAsync(_stop.Token));
+        if (_shadowQueue is not null)
+        {
+            _shadowLoop ??= Task.Run(ShadowAsync);
+        }
+    }
+
+    private static ModelRef Registered(string uri, string paramName)
+    {
+        var reference = ModelRef.Parse(Guard.NotNull(uri));
+        return reference.Name is not null
+            ? reference
+            : throw new ArgumentException($"'{uri}' names a run's model; a served predictor follows a registered model (models:/name@alias or models:/name/3).", paramName);
+    }
+
+    /// <summary>Chooses an arm: by a stable hash of the caller's key (one user stays in one arm), else at random.</summary>
+    private ServedArm<TIn, TOut> Route(string? routingKey)
+    {
+        if (_arms.Length == 1)
+        {
+            return _main;
+        }
+
+        var draw = routingKey is null ? Random.Shared.NextDouble() : StableFraction(routingKey);
+        for (var i = 1; i < _arms.Length; i++)
+        {
+            if (draw < _bounds[i])
+            {
+                return _arms[i];
+            }
+        }
+
+        return _main;
+    }
+
+    /// <summary>FNV-1a over the key's UTF-16 code units, as a fraction in [0, 1): the same in every process and on every machine.</summary>
+    private static double StableFraction(string key)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        hash ^= hash >> 33; // mix the high bits down: FNV's low bits are weak for short keys
+        hash *= 0xff51afd7ed558ccdUL;
+        hash ^= hash >> 33;
+        return (hash >> 11) * (1.0 / (1UL << 53));
+    }
 
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (_current is not null)
+            if (_main.Current is not null)
             {
                 try
                 {
@@ -254,7 +369,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             {
                 // Keep serving the last good model; health reports Degraded (or Unhealthy before the first model).
                 ServingLog.RefreshFailed(_logger, Name, Uri, ex);
-                if (_current is null)
+                if (_main.Current is null)
                 {
                     try
                     {
@@ -271,50 +386,65 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
     private async ValueTask<bool> RefreshAsync(CancellationToken cancellationToken)
     {
-        var name = _reference.Name!;
-        ETag? etag = null;
-        if (_reference.Alias is { } alias && alias != ModelRef.LatestAlias)
+        var any = false;
+        foreach (var arm in _shadow is null ? _arms : [.. _arms, _shadow])
         {
-            etag = await _client.Models.GetAliasETagAsync(name, alias, cancellationToken).ConfigureAwait(false);
-            if (_current is not null && etag == _aliasETag)
+            try
             {
-                return false; // the alias did not move: one properties request
+                var (swapped, from, to) = await arm.RefreshAsync(_client, _mlContext, cancellationToken).ConfigureAwait(false);
+                if (swapped)
+                {
+                    any = true;
+                    ServingMetrics.Reloads.Add(1, new KeyValuePair<string, object?>("model", arm.Reference.Name), new KeyValuePair<string, object?>("version", to), new KeyValuePair<string, object?>("arm", arm.Name));
+                    var uri = arm.Reference.ToString();
+                    ServingLog.Swapped(_logger, Name, uri, from, to!.Value);
+                }
+            }
+            catch (ModelNotFoundException) when (!ReferenceEquals(arm, _main))
+            {
+                // An arm or shadow whose alias is not set (yet, or any more) serves nothing: its share goes to the main model.
+                arm.Retire();
             }
         }
-        else if (_reference.Version is not null && _current is not null)
-        {
-            return false; // a fixed version never changes
-        }
 
-        var version = await _client.Models.GetAsync(_reference, cancellationToken).ConfigureAwait(false);
-        if (_current is { } live && live.Info.Version == version.Version && live.Info.Sha256 == version.Sha256.ToString())
-        {
-            _aliasETag = etag;
-            return false;
-        }
-
-        // Load and check the new version off the request path; only then swap.
-        var loaded = _mlContext is null
-            ? await _client.Models.LoadAsync(version.Ref, cancellationToken).ConfigureAwait(false)
-            : await _client.Models.LoadAsync(version.Ref, _mlContext, cancellationToken).ConfigureAwait(false);
-        var predictor = loaded.CreatePredictor<TIn, TOut>();
-        var served = new ServedModel<TIn, TOut>(predictor, new ServedModelInfo(name, version.Version, Uri, version.Sha256.ToString(), _client.TimeProvider.GetUtcNow()));
-        var retired = Interlocked.Exchange(ref _current, served);
-        retired?.Retire();
-        _aliasETag = etag;
-        ServingMetrics.Reloads.Add(1, new KeyValuePair<string, object?>("model", name), new KeyValuePair<string, object?>("version", version.Version));
-        ServingLog.Swapped(_logger, Name, Uri, retired?.Info.Version, version.Version);
-        return true;
+        return any;
     }
 
-    private static void Record(ServedModelInfo info, long started, bool failed)
+    private async Task ShadowAsync()
+    {
+        await foreach (var (input, served) in _shadowQueue!.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            var model = _shadow!.Acquire();
+            if (model is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                var value = model.Predictor.Predict(input);
+                _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, Stopwatch.GetElapsedTime(started)));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                ServingLog.ShadowFailed(_logger, Name, ex); // a shadow's failure never reaches a caller
+            }
+            finally
+            {
+                model.Release();
+            }
+        }
+    }
+
+    private static void Record(ServedModelInfo info, string arm, long started, bool failed)
     {
         if (!ServingMetrics.Predictions.Enabled && !ServingMetrics.Duration.Enabled && !(failed && ServingMetrics.Errors.Enabled))
         {
             return;
         }
 
-        var tags = new TagList { { "model", info.Model }, { "version", info.Version }, { "arm", SingleArm } };
+        var tags = new TagList { { "model", info.Model }, { "version", info.Version }, { "arm", arm } };
         if (failed)
         {
             ServingMetrics.Errors.Add(1, tags);

@@ -10,4 +10,7 @@ internal static partial class ServingLog
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Predictor {Name} could not look at {Uri}; it keeps serving what it has")]
     public static partial void RefreshFailed(ILogger logger, string name, string uri, Exception exception);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "The shadow of predictor {Name} failed on a request copy; callers are not affected")]
+    public static partial void ShadowFailed(ILogger logger, string name, Exception exception);
 }

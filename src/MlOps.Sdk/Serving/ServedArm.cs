@@ -1,0 +1,76 @@
+using Azure;
+using Microsoft.ML;
+using MlOps.Sdk.Models;
+
+namespace MlOps.Sdk.Serving;
+
+/// <summary>One arm of a served predictor: the model a URI points at now, swapped in atomically when it moves.</summary>
+internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, double weight)
+    where TIn : class
+    where TOut : class, new()
+{
+    private volatile ServedModel<TIn, TOut>? _current;
+    private ETag? _aliasETag;
+
+    public string Name { get; } = name;
+
+    public ModelRef Reference { get; } = reference;
+
+    public double Weight { get; } = weight;
+
+    public ServedModel<TIn, TOut>? Current => _current;
+
+    /// <summary>Looks at the reference and swaps a new version in; <see langword="true"/> when it did.</summary>
+    public async Task<(bool Swapped, int? From, int? To)> RefreshAsync(MlOpsClient client, MLContext? mlContext, CancellationToken cancellationToken)
+    {
+        var name = Reference.Name!;
+        ETag? etag = null;
+        if (Reference.Alias is { } alias && alias != ModelRef.LatestAlias)
+        {
+            etag = await client.Models.GetAliasETagAsync(name, alias, cancellationToken).ConfigureAwait(false);
+            if (_current is not null && etag == _aliasETag)
+            {
+                return (false, null, null); // the alias did not move: one properties request
+            }
+        }
+        else if (Reference.Version is not null && _current is not null)
+        {
+            return (false, null, null); // a fixed version never changes
+        }
+
+        var version = await client.Models.GetAsync(Reference, cancellationToken).ConfigureAwait(false);
+        if (_current is { } live && live.Info.Version == version.Version && live.Info.Sha256 == version.Sha256.ToString())
+        {
+            _aliasETag = etag;
+            return (false, null, null);
+        }
+
+        // Load and check the new version off the request path; only then swap.
+        var loaded = mlContext is null
+            ? await client.Models.LoadAsync(version.Ref, cancellationToken).ConfigureAwait(false)
+            : await client.Models.LoadAsync(version.Ref, mlContext, cancellationToken).ConfigureAwait(false);
+        var predictor = loaded.CreatePredictor<TIn, TOut>();
+        var served = new ServedModel<TIn, TOut>(predictor, new ServedModelInfo(name, version.Version, Reference.ToString(), version.Sha256.ToString(), client.TimeProvider.GetUtcNow()));
+        var retired = Interlocked.Exchange(ref _current, served);
+        retired?.Retire();
+        _aliasETag = etag;
+        return (true, retired?.Info.Version, version.Version);
+    }
+
+    /// <summary>Takes the arm's model for one prediction, or <see langword="null"/> when it has none loaded.</summary>
+    public ServedModel<TIn, TOut>? Acquire()
+    {
+        while (true)
+        {
+            var model = _current;
+            if (model is null || model.TryAcquire())
+            {
+                return model;
+            }
+
+            // Swapped meanwhile: the slot already holds the new version.
+        }
+    }
+
+    public void Retire() => Interlocked.Exchange(ref _current, null)?.Retire();
+}

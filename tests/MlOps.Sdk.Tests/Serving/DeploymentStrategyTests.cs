@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.ML;
+using MlOps.Sdk.Serving;
+using MlOps.Sdk.Testing;
+using MlOps.Sdk.Tests.Infrastructure;
+using MlOps.Sdk.Tests.Models;
+
+namespace MlOps.Sdk.Tests.Serving;
+
+/// <summary>Canary, A/B, sticky routing and shadow.</summary>
+public sealed class DeploymentStrategyTests
+{
+    private static readonly List<(ITransformer Model, IDataView Data)> Trained = [];
+    private TestStore _test = null!;
+    private DataSandbox _sandbox = null!;
+    private MlOpsClient _client = null!;
+
+    [OneTimeSetUp]
+    public static void Train()
+    {
+        foreach (var iterations in new[] { 1, 3, 9 })
+        {
+            var (model, data, _) = TestModels.TrainWeather(iterations);
+            Trained.Add((model, data));
+        }
+    }
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _test = await TestStore.CreateAsync(StoreKind.FileSystem);
+        _sandbox = new DataSandbox();
+        _client = _sandbox.CreateClient(_test.Store);
+        foreach (var (model, data) in Trained)
+        {
+            await _client.Models.RegisterAsync("temp-max", model, data.Schema);
+        }
+
+        await _client.Models.PromoteAsync("temp-max", "production", 1, "first");
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        _sandbox.Dispose();
+        await _test.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Canary_GetsItsShareWithinStatisticalTolerance_AndEachResultNamesItsArm()
+    {
+        await _client.Models.SetAliasAsync("temp-max", "canary", 2);
+        await using var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", new PredictorOptions().Canary("temp-max", 0.2));
+        var row = TestModels.Rows(1)[0];
+
+        var results = Enumerable.Range(0, 10_000).Select(_ => predictor.Predict(row)).ToList();
+
+        var share = results.Count(r => r.Arm == "canary") / 10_000.0;
+        Assert.That(share, Is.EqualTo(0.2).Within(0.016), "within 4 standard deviations of 20 %");
+        Assert.That(results.Where(r => r.Arm == "canary").Select(r => r.Version).Distinct(), Is.EqualTo(new[] { 2 }));
+        Assert.That(results.Where(r => r.Arm == "production").Select(r => r.Version).Distinct(), Is.EqualTo(new[] { 1 }));
+        Assert.That(predictor.Arms.Select(a => (a.Arm, a.Weight, a.Live?.Version)), Is.EqualTo(new (string, double, int?)[] { ("production", 0.8, 1), ("canary", 0.2, 2) }));
+    }
+
+    [Test]
+    public async Task StickyRouting_KeepsEachKeyInOneArm_AndSplitsKeysByWeight()
+    {
+        var options = new PredictorOptions();
+        options.Arms.Add(new PredictorArm("b", "models:/temp-max/3", 0.5));
+        await using var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options);
+        var row = TestModels.Rows(1)[0];
+
+        var arms = new Dictionary<string, string>();
+        for (var round = 0; round < 5; round++)
+        {
+            for (var user = 0; user < 1000; user++)
+            {
+                var key = $"user-{user}";
+                var arm = predictor.Predict(row, key).Arm;
+                Assert.That(arms.TryAdd(key, arm) || arms[key] == arm, Is.True, $"{key} moved from {arms[key]} to {arm}");
+            }
+        }
+
+        Assert.That(arms.Values.Count(a => a == "b") / 1000.0, Is.EqualTo(0.5).Within(0.064), "within 4 standard deviations of half the keys");
+    }
+
+    [Test]
+    public async Task Canary_AliasNotSet_SendsEverythingToTheMainModel()
+    {
+        await using var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", new PredictorOptions().Canary("temp-max", 0.5));
+        var row = TestModels.Rows(1)[0];
+
+        var results = Enumerable.Range(0, 200).Select(_ => predictor.Predict(row)).ToList();
+
+        Assert.That(results.Select(r => (r.Arm, r.Version)).Distinct(), Is.EqualTo(new[] { ("production", 1) }));
+    }
+
+    [Test]
+    public async Task Shadow_NeverChangesAResponse_NeverSlowsTheCaller_AndDropsAndCountsWhenBehind()
+    {
+        var shadowed = new ConcurrentQueue<ShadowPrediction>();
+        var options = new PredictorOptions
+        {
+            ShadowUri = "models:/temp-max/3",
+            ShadowQueueCapacity = 10,
+            OnShadowPrediction = p =>
+            {
+                shadowed.Enqueue(p);
+                Thread.Sleep(5); // a slow consumer: logging to a far store
+            },
+        };
+        await using var plain = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "plain", "models:/temp-max@production");
+        await using var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options);
+        var rows = TestModels.Rows(500);
+
+        var watch = Stopwatch.StartNew();
+        var results = rows.Select(r => predictor.Predict(r)).ToList();
+        var elapsed = watch.Elapsed;
+        await Task.Delay(200);
+
+        Assert.That(results.Select(r => r.Value.Score), Is.EqualTo(rows.Select(r => plain.Predict(r).Value.Score)), "responses are the served model's, as without a shadow");
+        Assert.That(results.All(r => r.Version == 1 && r.Arm == "production"), Is.True);
+        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(1)), "500 requests do not wait for a shadow that takes 5 ms each");
+        Assert.That(predictor.ShadowDropped, Is.GreaterThan(0), "copies it could not keep up with were dropped and counted");
+        Assert.That(shadowed, Is.Not.Empty);
+        Assert.That(shadowed.All(p => p.ShadowVersion == 3 && p.ShadowModel == "temp-max"), Is.True);
+        Assert.That(shadowed.Count + predictor.ShadowDropped, Is.LessThanOrEqualTo(500).And.GreaterThan(400));
+    }
+
+    [Test]
+    public void Arms_BadWeightsOrNames_AreRefused()
+    {
+        var tooMuch = new PredictorOptions();
+        tooMuch.Arms.Add(new PredictorArm("a", "models:/temp-max/2", 0.7));
+        tooMuch.Arms.Add(new PredictorArm("b", "models:/temp-max/3", 0.6));
+        var negative = new PredictorOptions();
+        negative.Arms.Add(new PredictorArm("a", "models:/temp-max/2", -0.1));
+        var clash = new PredictorOptions();
+        clash.Arms.Add(new PredictorArm("production", "models:/temp-max/2", 0.1));
+
+        Assert.That(Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", tooMuch))!.Message, Does.Contain("add up to 1.3"));
+        Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", negative));
+        Assert.That(Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", clash))!.Message, Does.Contain("share a name"));
+        Assert.ThrowsAsync<FormatException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max"));
+    }
+}
