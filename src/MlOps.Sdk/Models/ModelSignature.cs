@@ -107,7 +107,7 @@ internal static class ModelSignature
     private static IDataView Empty(MLContext mlContext, Type rowType, SchemaDefinition definition)
     {
         var method = typeof(ModelSignature).GetMethod(nameof(EmptyOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(rowType);
-        return (IDataView)method.Invoke(null, [mlContext, definition])!;
+        return (IDataView)method.Invoke(null, System.Reflection.BindingFlags.DoNotWrapExceptions, binder: null, [mlContext, definition], culture: null)!;
     }
 
     private static IDataView EmptyOf<T>(MLContext mlContext, SchemaDefinition definition)
