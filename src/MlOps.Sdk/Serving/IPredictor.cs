@@ -37,8 +37,9 @@ public interface IPredictor<TIn, TOut>
 /// <param name="Value">The prediction.</param>
 /// <param name="Model">The model's name.</param>
 /// <param name="Version">The model version.</param>
-/// <param name="Arm">The deployment arm that served it (<c>single</c> for one model).</param>
-public sealed record PredictionResult<TOut>(TOut Value, string Model, int Version, string Arm);
+/// <param name="Arm">The deployment arm that served it (the alias of the predictor's URI, or an extra arm's name).</param>
+/// <param name="PredictionId">The id it was logged under (to join feedback to it later), or <see langword="null"/> when it was not logged.</param>
+public sealed record PredictionResult<TOut>(TOut Value, string Model, int Version, string Arm, string? PredictionId = null);
 
 /// <summary>What a served predictor serves now.</summary>
 /// <param name="Model">The model's name.</param>

@@ -44,6 +44,9 @@ public sealed class PredictorOptions
     [Range(1, 10_000_000)]
     public int ShadowQueueCapacity { get; set; } = 10_000;
 
+    /// <summary>Gets how predictions are logged for monitoring (off by default).</summary>
+    public PredictionLogOptions PredictionLog { get; } = new();
+
     /// <summary>Sends a share of requests to the version <c>@{alias}</c> of the same model (a canary), the rest to the predictor's URI.</summary>
     /// <param name="modelName">The model's name.</param>
     /// <param name="weight">The canary's share, from 0 to 1.</param>

@@ -91,6 +91,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     private readonly double[] _bounds;
     private readonly ServedArm<TIn, TOut>? _shadow;
     private readonly Channel<(TIn Input, TOut Served)>? _shadowQueue;
+    private readonly PredictionLog<TIn, TOut>? _log;
     private Task? _loop;
     private Task? _shadowLoop;
     private long _shadowDropped;
@@ -143,6 +144,11 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
         _mlContext = mlContext;
         _logger = (loggerFactory ?? client.LoggerFactory).CreateLogger("MlOps.Sdk.Serving");
+        if (_options.PredictionLog.Enabled)
+        {
+            OptionsValidation.ThrowIfInvalid(_options.PredictionLog);
+            _log = new PredictionLog<TIn, TOut>(_options.PredictionLog, client.Store, _logger);
+        }
         _breaker = new ResiliencePipelineBuilder { TimeProvider = client.TimeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -166,6 +172,12 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
     /// <summary>Gets every arm: its name, share of requests, and the version it serves now (<see langword="null"/> when none is loaded).</summary>
     public IReadOnlyList<(string Arm, double Weight, ServedModelInfo? Live)> Arms => [.. _arms.Select(a => (a.Name, a.Weight, a.Current?.Info))];
+
+    /// <summary>Gets how many predictions were not logged because the log queue was full.</summary>
+    public long LogDropped => _log?.Dropped ?? 0;
+
+    /// <summary>Gets how many predictions were written to the prediction log.</summary>
+    public long LogWritten => _log?.Written ?? 0;
 
     /// <summary>Gets how many request copies the shadow dropped because its queue was full.</summary>
     public long ShadowDropped => Interlocked.Read(ref _shadowDropped);
@@ -218,7 +230,17 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             Interlocked.Increment(ref _shadowDropped);
         }
 
-        return new PredictionResult<TOut>(value, model.Info.Model, model.Info.Version, arm.Name);
+        string? id = null;
+        if (_log is not null && _log.ShouldSample())
+        {
+            id = Guid.CreateVersion7().ToString("N");
+            if (!_log.TryLog(id, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
+            {
+                id = null;
+            }
+        }
+
+        return new PredictionResult<TOut>(value, model.Info.Model, model.Info.Version, arm.Name, id);
     }
 
     /// <inheritdoc />
@@ -263,6 +285,11 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
         }
 
         _shadow?.Retire();
+        if (_log is not null)
+        {
+            await _log.DisposeAsync().ConfigureAwait(false); // writes what is queued
+        }
+
         _stop.Dispose();
         _refresh.Dispose();
     }
@@ -424,7 +451,13 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             {
                 var started = Stopwatch.GetTimestamp();
                 var value = model.Predictor.Predict(input);
-                _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, Stopwatch.GetElapsedTime(started)));
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                if (_log is not null && _log.ShouldSample())
+                {
+                    _log.TryLog(Guid.CreateVersion7().ToString("N"), model.Info, "shadow", null, input, value, elapsed.TotalMilliseconds);
+                }
+
+                _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, elapsed));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -13,4 +13,7 @@ internal static partial class ServingLog
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "The shadow of predictor {Name} failed on a request copy; callers are not affected")]
     public static partial void ShadowFailed(ILogger logger, string name, Exception exception);
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Could not write {Rows} logged predictions of {Model}; they are lost, the service is not affected")]
+    public static partial void PredictionLogFailed(ILogger logger, string model, int rows, Exception exception);
 }

@@ -21,5 +21,7 @@ public static class ServingMetrics
 
     internal static readonly Counter<long> Reloads = Meter.CreateCounter<long>("mlops.model.reloads", description: "Model versions swapped in");
 
+    internal static readonly Counter<long> LogDropped = Meter.CreateCounter<long>("mlops.prediction_log.dropped", description: "Predictions not logged because the log queue was full");
+
     internal static readonly Counter<long> RefreshFailures = Meter.CreateCounter<long>("mlops.model.refresh_failures", description: "Failed looks at the store for a new version");
 }

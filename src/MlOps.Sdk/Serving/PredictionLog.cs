@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MlOps.Sdk.Storage;
+using Parquet.Serialization;
+
+namespace MlOps.Sdk.Serving;
+
+/// <summary>One logged prediction, as a row of the Parquet files (the layout is a contract: see docs/architecture.md).</summary>
+public sealed class PredictionLogRow
+{
+    /// <summary>Gets or sets the prediction's id (returned to the caller, for feedback).</summary>
+    [JsonPropertyName("id")]
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets when it was made (UTC).</summary>
+    [JsonPropertyName("timestamp")]
+    public DateTime Timestamp { get; set; }
+
+    /// <summary>Gets or sets the model's name.</summary>
+    [JsonPropertyName("model")]
+    public string Model { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the model version.</summary>
+    [JsonPropertyName("version")]
+    public int Version { get; set; }
+
+    /// <summary>Gets or sets the arm that served it (<c>shadow</c> for a shadow's prediction).</summary>
+    [JsonPropertyName("arm")]
+    public string Arm { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the caller's routing key, if any.</summary>
+    [JsonPropertyName("routing_key")]
+    public string? RoutingKey { get; set; }
+
+    /// <summary>Gets or sets the input, as JSON.</summary>
+    [JsonPropertyName("input")]
+    public string Input { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the output, as JSON.</summary>
+    [JsonPropertyName("output")]
+    public string Output { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets how long the prediction took, in milliseconds.</summary>
+    [JsonPropertyName("latency_ms")]
+    public double LatencyMs { get; set; }
+}
+
+/// <summary>
+/// The queue and writer behind prediction logging: <see cref="TryLog"/> costs the caller an id and a queue write (the
+/// input and output are serialized by the writer, off the request path); a full queue drops and counts. The writer
+/// groups rows by model and day and writes each group as one Parquet file (create-if-absent, unique name).
+/// </summary>
+internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
+    where TIn : class
+    where TOut : class, new()
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly PredictionLogOptions _options;
+    private readonly ObjectStore _store;
+    private readonly ILogger _logger;
+    private readonly Channel<Entry> _queue;
+    private readonly Task _writer;
+    private long _dropped;
+    private long _written;
+    private long _failed;
+
+    public PredictionLog(PredictionLogOptions options, ObjectStore store, ILogger logger)
+    {
+        _options = options;
+        _store = options.Store ?? store;
+        _logger = logger;
+        _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public const string Prefix = "monitoring/predictions/";
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public long Written => Interlocked.Read(ref _written);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public bool ShouldSample() => _options.SamplingRate >= 1.0 || (_options.SamplingRate > 0 && Random.Shared.NextDouble() < _options.SamplingRate);
+
+    /// <summary>Queues a prediction; <see langword="false"/> (and counted) when the queue is full.</summary>
+    public bool TryLog(string id, ServedModelInfo model, string arm, string? routingKey, TIn input, TOut output, double latencyMs)
+    {
+        if (_queue.Writer.TryWrite(new Entry(id, DateTime.UtcNow, model.Model, model.Version, arm, routingKey, input, output, latencyMs)))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _dropped);
+        ServingMetrics.LogDropped.Add(1, new KeyValuePair<string, object?>("model", model.Model));
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public static string Key(string model, DateTime day)
+        => string.Create(CultureInfo.InvariantCulture, $"{Prefix}model={model}/date={day:yyyy-MM-dd}/{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{Guid.NewGuid():N}.parquet");
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Entry>(Math.Min(_options.MaxRowsPerFile, 65_536));
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // Collect until the file is full or the oldest row has waited FlushInterval.
+            using var window = new CancellationTokenSource(_options.FlushInterval);
+            try
+            {
+                while (batch.Count < _options.MaxRowsPerFile)
+                {
+                    if (reader.TryRead(out var entry))
+                    {
+                        batch.Add(entry);
+                    }
+                    else if (!await reader.WaitToReadAsync(window.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The interval passed: write what there is.
+            }
+
+            await WriteAsync(batch).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<Entry> batch)
+    {
+        foreach (var group in batch.GroupBy(e => (e.Model, e.Timestamp.Date)))
+        {
+            var rows = group.Select(e => new PredictionLogRow
+            {
+                Id = e.Id,
+                Timestamp = e.Timestamp,
+                Model = e.Model,
+                Version = e.Version,
+                Arm = e.Arm,
+                RoutingKey = e.RoutingKey,
+                Input = JsonSerializer.Serialize(e.Input, Json),
+                Output = JsonSerializer.Serialize(e.Output, Json),
+                LatencyMs = e.LatencyMs,
+            }).ToList();
+            try
+            {
+                using var stream = new MemoryStream();
+                await ParquetSerializer.SerializeAsync(rows, stream).ConfigureAwait(false);
+                await _store.WriteAsync(Key(group.Key.Model, group.Key.Date), BinaryData.FromBytes(stream.GetBuffer().AsMemory(0, (int)stream.Length)), WriteCondition.IfNotExists).ConfigureAwait(false);
+                Interlocked.Add(ref _written, rows.Count);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The logs must never take the service down: the rows are counted as lost and logged.
+                Interlocked.Add(ref _failed, rows.Count);
+                ServingLog.PredictionLogFailed(_logger, group.Key.Model, rows.Count, ex);
+            }
+        }
+    }
+
+    private readonly record struct Entry(string Id, DateTime Timestamp, string Model, int Version, string Arm, string? RoutingKey, TIn Input, TOut Output, double LatencyMs);
+}

@@ -1,0 +1,145 @@
+using Microsoft.ML;
+using MlOps.Sdk.Serving;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Testing;
+using MlOps.Sdk.Tests.Infrastructure;
+using MlOps.Sdk.Tests.Models;
+using Parquet.Serialization;
+
+namespace MlOps.Sdk.Tests.Serving;
+
+/// <summary>Prediction logging: Parquet files partitioned by model and date, sampling, overload, a separate store.</summary>
+public sealed class PredictionLogTests
+{
+    private static (ITransformer Model, IDataView Data) _trained;
+    private TestStore _test = null!;
+    private DataSandbox _sandbox = null!;
+    private MlOpsClient _client = null!;
+
+    [OneTimeSetUp]
+    public static void Train()
+    {
+        var (model, data, _) = TestModels.TrainWeather();
+        _trained = (model, data);
+    }
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _test = await TestStore.CreateAsync(StoreKind.FileSystem);
+        _sandbox = new DataSandbox();
+        _client = _sandbox.CreateClient(_test.Store);
+        await _client.Models.RegisterAsync("temp-max", _trained.Model, _trained.Data.Schema);
+        await _client.Models.PromoteAsync("temp-max", "production", 1, "first");
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        _sandbox.Dispose();
+        await _test.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Logging_WritesEveryPredictionAsParquet_PartitionedByModelAndDate()
+    {
+        var options = new PredictorOptions();
+        options.PredictionLog.Enabled = true;
+        options.PredictionLog.MaxRowsPerFile = 400;
+        var rows = TestModels.Rows(1000);
+        List<PredictionResult<TempPrediction>> results;
+        await using (var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options))
+        {
+            results = rows.Select((r, i) => predictor.Predict(r, $"user-{i % 7}")).ToList();
+        }
+
+        var logged = await ReadLogAsync(_test.Store);
+        var keys = await _test.Store.ListAsync("monitoring/predictions/").Select(o => o.Key).ToListAsync();
+
+        Assert.That(keys, Has.All.Match($@"^monitoring/predictions/model=temp-max/date={DateTime.UtcNow:yyyy-MM-dd}/\d{{8}}T\d{{9}}-[0-9a-f]{{32}}\.parquet$"));
+        Assert.That(keys, Has.Count.GreaterThanOrEqualTo(3), "at most 400 rows per file");
+        Assert.That(logged.Select(r => r.Id), Is.EquivalentTo(results.Select(r => r.PredictionId)), "every prediction, by the id its caller got");
+        var first = logged.Single(r => r.Id == results[0].PredictionId);
+        Assert.That((first.Model, first.Version, first.Arm, first.RoutingKey), Is.EqualTo(("temp-max", 1, "production", "user-0")));
+        Assert.That(first.Input, Does.Contain("\"TempMin\":5"));
+        Assert.That(first.Output, Does.Contain($"\"Score\":{results[0].Value.Score.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        Assert.That(first.LatencyMs, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task Logging_Sampled_LogsAboutThatShare()
+    {
+        var options = new PredictorOptions();
+        options.PredictionLog.Enabled = true;
+        options.PredictionLog.SamplingRate = 0.1;
+        var row = TestModels.Rows(1)[0];
+        int withId;
+        await using (var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options))
+        {
+            withId = Enumerable.Range(0, 5000).Count(_ => predictor.Predict(row).PredictionId is not null);
+        }
+
+        Assert.That(withId / 5000.0, Is.EqualTo(0.1).Within(0.017), "within 4 standard deviations");
+        Assert.That(await ReadLogAsync(_test.Store), Has.Count.EqualTo(withId));
+    }
+
+    [Test]
+    public async Task Logging_Overloaded_DropsAndCountsInsteadOfBlocking()
+    {
+        var slow = new FaultInjectingObjectStore(_test.Store) { WriteDelay = TimeSpan.FromMilliseconds(300) };
+        var options = new PredictorOptions();
+        options.PredictionLog.Enabled = true;
+        options.PredictionLog.QueueCapacity = 50;
+        options.PredictionLog.MaxRowsPerFile = 10;
+        options.PredictionLog.Store = slow;
+        var row = TestModels.Rows(1)[0];
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        long dropped;
+        int returnedIds;
+        await using (var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options))
+        {
+            returnedIds = Enumerable.Range(0, 5000).Count(_ => predictor.Predict(row).PredictionId is not null);
+            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), "5,000 predictions do not wait for a store that takes 300 ms a file");
+            dropped = predictor.LogDropped;
+        }
+
+        Assert.That(dropped, Is.GreaterThan(4000), "most copies were dropped");
+        Assert.That(returnedIds + dropped, Is.EqualTo(5000), "every prediction is either logged (and has an id) or counted as dropped");
+        Assert.That(await ReadLogAsync(_test.Store), Has.Count.EqualTo(returnedIds), "what was queued is written when the predictor stops");
+    }
+
+    [Test]
+    public async Task ReadOnlyModelStore_ServesAndLogsToASeparateStore()
+    {
+        var readOnly = new FaultInjectingObjectStore(_test.Store) { FailWrite = key => new ObjectStoreException(key, "403: this SAS allows read and list only") };
+        var serving = _sandbox.CreateClient(readOnly);
+        var logs = new InMemoryObjectStore();
+        var options = new PredictorOptions();
+        options.PredictionLog.Enabled = true;
+        options.PredictionLog.Store = logs;
+        var rows = TestModels.Rows(100);
+        await using (var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(serving, "temp", "models:/temp-max@production", options))
+        {
+            foreach (var row in rows)
+            {
+                predictor.Predict(row);
+            }
+        }
+
+        Assert.That(await ReadLogAsync(logs), Has.Count.EqualTo(100));
+        Assert.That(await _test.Store.ListAsync("monitoring/").CountAsync(), Is.Zero, "nothing written to the models' store");
+    }
+
+    private static async Task<List<PredictionLogRow>> ReadLogAsync(ObjectStore store)
+    {
+        var rows = new List<PredictionLogRow>();
+        await foreach (var item in store.ListAsync("monitoring/predictions/"))
+        {
+            var stored = await store.ReadAsync(item.Key);
+            using var stream = stored!.Content.ToStream();
+            rows.AddRange((await ParquetSerializer.DeserializeAsync<PredictionLogRow>(stream)).Data);
+        }
+
+        return rows;
+    }
+}
