@@ -153,7 +153,7 @@ internal static class ModelBenchmark
         return sorted[sorted.Length / 2];
     }
 
-    private static List<FlightRow> LoadFlights(int count)
+    internal static List<FlightRow> LoadFlights(int count)
     {
         using var stream = File.OpenRead(Path.Combine(RepositoryPaths.VegaData, "flights-200k.json"));
         using var document = JsonDocument.Parse(stream);

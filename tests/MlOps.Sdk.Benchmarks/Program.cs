@@ -41,6 +41,11 @@ try
         await ModelBenchmark.RunAsync(scratch, quick);
     }
 
+    if (Selected("serving"))
+    {
+        await ServingBenchmark.RunAsync(scratch, quick);
+    }
+
     return 0;
 }
 finally

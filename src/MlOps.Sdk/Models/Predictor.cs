@@ -45,6 +45,7 @@ public sealed class Predictor<TIn, TOut> : IDisposable
     /// <param name="input">The input.</param>
     /// <returns>A new prediction.</returns>
     /// <exception cref="ObjectDisposedException">The predictor is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TOut Predict(TIn input)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -106,6 +107,7 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         _engines.Dispose();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PredictionEngine<TIn, TOut> Engine()
     {
         // The last predictor this thread used, with its engine, in a slot held by a non-generic thread static (a

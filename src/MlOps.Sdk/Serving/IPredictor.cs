@@ -38,8 +38,8 @@ public interface IPredictor<TIn, TOut>
 /// <param name="Model">The model's name.</param>
 /// <param name="Version">The model version.</param>
 /// <param name="Arm">The deployment arm that served it (the alias of the predictor's URI, or an extra arm's name).</param>
-/// <param name="PredictionId">The id it was logged under (to join feedback to it later), or <see langword="null"/> when it was not logged.</param>
-public sealed record PredictionResult<TOut>(TOut Value, string Model, int Version, string Arm, string? PredictionId = null);
+/// <param name="PredictionId">The id it was logged under (a version-7 GUID, to join feedback to it later), or <see langword="null"/> when it was not logged.</param>
+public sealed record PredictionResult<TOut>(TOut Value, string Model, int Version, string Arm, Guid? PredictionId = null);
 
 /// <summary>What a served predictor serves now.</summary>
 /// <param name="Model">The model's name.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -11,7 +12,7 @@ namespace MlOps.Sdk.Serving;
 /// <summary>One logged prediction, as a row of the Parquet files (the layout is a contract: see docs/architecture.md).</summary>
 public sealed class PredictionLogRow
 {
-    /// <summary>Gets or sets the prediction's id (returned to the caller, for feedback).</summary>
+    /// <summary>Gets or sets the prediction's id, 32 hex digits (the GUID returned to the caller, for feedback).</summary>
     [JsonPropertyName("id")]
     public string Id { get; set; } = string.Empty;
 
@@ -87,7 +88,8 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     public bool ShouldSample() => _options.SamplingRate >= 1.0 || (_options.SamplingRate > 0 && Random.Shared.NextDouble() < _options.SamplingRate);
 
     /// <summary>Queues a prediction; <see langword="false"/> (and counted) when the queue is full.</summary>
-    public bool TryLog(string id, ServedModelInfo model, string arm, string? routingKey, TIn input, TOut output, double latencyMs)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryLog(Guid id, ServedModelInfo model, string arm, string? routingKey, TIn input, TOut output, double latencyMs)
     {
         if (_queue.Writer.TryWrite(new Entry(id, DateTime.UtcNow, model.Model, model.Version, arm, routingKey, input, output, latencyMs)))
         {
@@ -146,7 +148,7 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
         {
             var rows = group.Select(e => new PredictionLogRow
             {
-                Id = e.Id,
+                Id = e.Id.ToString("N"),
                 Timestamp = e.Timestamp,
                 Model = e.Model,
                 Version = e.Version,
@@ -172,5 +174,5 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
         }
     }
 
-    private readonly record struct Entry(string Id, DateTime Timestamp, string Model, int Version, string Arm, string? RoutingKey, TIn Input, TOut Output, double LatencyMs);
+    private readonly record struct Entry(Guid Id, DateTime Timestamp, string Model, int Version, string Arm, string? RoutingKey, TIn Input, TOut Output, double LatencyMs);
 }

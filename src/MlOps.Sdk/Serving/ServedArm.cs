@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Microsoft.ML;
 using MlOps.Sdk.Models;
@@ -58,6 +59,7 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
     }
 
     /// <summary>Takes the arm's model for one prediction, or <see langword="null"/> when it has none loaded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ServedModel<TIn, TOut>? Acquire()
     {
         while (true)

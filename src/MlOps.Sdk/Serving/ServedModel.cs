@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlOps.Sdk.Models;
 
 namespace MlOps.Sdk.Serving;
@@ -22,6 +23,7 @@ internal sealed class ServedModel<TIn, TOut>(Predictor<TIn, TOut> predictor, Ser
     public bool IsDisposed => Volatile.Read(ref _references) == 0;
 
     /// <summary>Takes a reference for one prediction, unless the model is retired: after a swap, no new prediction starts on it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAcquire()
     {
         if (_retired)
@@ -50,6 +52,7 @@ internal sealed class ServedModel<TIn, TOut>(Predictor<TIn, TOut> predictor, Ser
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Release()
     {
         if (Interlocked.Decrement(ref _references) == 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Azure;
@@ -192,6 +193,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     internal ServedModel<TIn, TOut>? Current => _main.Current;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PredictionResult<TOut> Predict(TIn input, string? routingKey = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -230,11 +232,11 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             Interlocked.Increment(ref _shadowDropped);
         }
 
-        string? id = null;
+        Guid? id = null;
         if (_log is not null && _log.ShouldSample())
         {
-            id = Guid.CreateVersion7().ToString("N");
-            if (!_log.TryLog(id, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
+            id = Guid.CreateVersion7();
+            if (!_log.TryLog(id.Value, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
             {
                 id = null;
             }
@@ -454,7 +456,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 if (_log is not null && _log.ShouldSample())
                 {
-                    _log.TryLog(Guid.CreateVersion7().ToString("N"), model.Info, "shadow", null, input, value, elapsed.TotalMilliseconds);
+                    _log.TryLog(Guid.CreateVersion7(), model.Info, "shadow", null, input, value, elapsed.TotalMilliseconds);
                 }
 
                 _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, elapsed));

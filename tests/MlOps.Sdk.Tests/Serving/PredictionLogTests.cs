@@ -58,8 +58,8 @@ public sealed class PredictionLogTests
 
         Assert.That(keys, Has.All.Match($@"^monitoring/predictions/model=temp-max/date={DateTime.UtcNow:yyyy-MM-dd}/\d{{8}}T\d{{9}}-[0-9a-f]{{32}}\.parquet$"));
         Assert.That(keys, Has.Count.GreaterThanOrEqualTo(3), "at most 400 rows per file");
-        Assert.That(logged.Select(r => r.Id), Is.EquivalentTo(results.Select(r => r.PredictionId)), "every prediction, by the id its caller got");
-        var first = logged.Single(r => r.Id == results[0].PredictionId);
+        Assert.That(logged.Select(r => r.Id), Is.EquivalentTo(results.Select(r => r.PredictionId!.Value.ToString("N"))), "every prediction, by the id its caller got");
+        var first = logged.Single(r => r.Id == results[0].PredictionId!.Value.ToString("N"));
         Assert.That((first.Model, first.Version, first.Arm, first.RoutingKey), Is.EqualTo(("temp-max", 1, "production", "user-0")));
         Assert.That(first.Input, Does.Contain("\"TempMin\":5"));
         Assert.That(first.Output, Does.Contain($"\"Score\":{results[0].Value.Score.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
