@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using MlOps.Sdk.Storage;
 using Parquet.Serialization;
@@ -50,9 +50,11 @@ public sealed class PredictionLogRow
 }
 
 /// <summary>
-/// The queue and writer behind prediction logging: <see cref="TryLog"/> costs the caller an id and a queue write (the
-/// input and output are serialized by the writer, off the request path); a full queue drops and counts. The writer
-/// groups rows by model and day and writes each group as one Parquet file (create-if-absent, unique name).
+/// The queue and writer behind prediction logging: <see cref="TryLog"/> costs the caller an id and a lock-free enqueue
+/// (the input and output are serialized by the writer, off the request path); a full queue drops and counts. The writer
+/// looks every 20 ms (or <see cref="PredictionLogOptions.FlushInterval"/> if shorter), groups rows by model and day and
+/// writes each group as one Parquet file (create-if-absent, unique name) when it is full or its oldest row has waited
+/// <see cref="PredictionLogOptions.FlushInterval"/>.
 /// </summary>
 internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     where TIn : class
@@ -62,8 +64,10 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     private readonly PredictionLogOptions _options;
     private readonly ObjectStore _store;
     private readonly ILogger _logger;
-    private readonly Channel<Entry> _queue;
+    private readonly ConcurrentQueue<Entry> _queue = new();
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
+    private long _queued;
     private long _dropped;
     private long _written;
     private long _failed;
@@ -73,7 +77,6 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
         _options = options;
         _store = options.Store ?? store;
         _logger = logger;
-        _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -89,22 +92,27 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
 
     /// <summary>Queues a prediction; <see langword="false"/> (and counted) when the queue is full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryLog(Guid id, ServedModelInfo model, string arm, string? routingKey, TIn input, TOut output, double latencyMs)
+    public bool TryLog(Guid id, DateTime utcNow, ServedModelInfo model, string arm, string? routingKey, TIn input, TOut output, double latencyMs)
     {
-        if (_queue.Writer.TryWrite(new Entry(id, DateTime.UtcNow, model.Model, model.Version, arm, routingKey, input, output, latencyMs)))
+        // A lock-free queue and a counter for its bound: two interlocked operations, no lock, no signal to the writer
+        // (it looks every few milliseconds).
+        if (Interlocked.Increment(ref _queued) > _options.QueueCapacity)
         {
-            return true;
+            Interlocked.Decrement(ref _queued);
+            Interlocked.Increment(ref _dropped);
+            ServingMetrics.LogDropped.Add(1, new KeyValuePair<string, object?>("model", model.Model));
+            return false;
         }
 
-        Interlocked.Increment(ref _dropped);
-        ServingMetrics.LogDropped.Add(1, new KeyValuePair<string, object?>("model", model.Model));
-        return false;
+        _queue.Enqueue(new Entry(id, utcNow, model.Model, model.Version, arm, routingKey, input, output, latencyMs));
+        return true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose();
     }
 
     public static string Key(string model, DateTime day)
@@ -112,33 +120,48 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        var reader = _queue.Reader;
         var batch = new List<Entry>(Math.Min(_options.MaxRowsPerFile, 65_536));
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var poll = TimeSpan.FromTicks(Math.Min(_options.FlushInterval.Ticks, TimeSpan.FromMilliseconds(20).Ticks));
+        var oldest = 0L;
+        while (true)
         {
-            // Collect until the file is full or the oldest row has waited FlushInterval.
-            using var window = new CancellationTokenSource(_options.FlushInterval);
+            var stopping = _stopping.IsCancellationRequested;
+            while (_queue.TryDequeue(out var entry))
+            {
+                Interlocked.Decrement(ref _queued);
+                if (batch.Count == 0)
+                {
+                    oldest = Environment.TickCount64;
+                }
+
+                batch.Add(entry);
+                if (batch.Count >= _options.MaxRowsPerFile)
+                {
+                    await WriteAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
+
+            // Write when the oldest row has waited FlushInterval, or on the way out.
+            if (batch.Count > 0 && (stopping || Environment.TickCount64 - oldest >= (long)_options.FlushInterval.TotalMilliseconds))
+            {
+                await WriteAsync(batch).ConfigureAwait(false);
+                batch.Clear();
+            }
+
+            if (stopping)
+            {
+                return;
+            }
+
             try
             {
-                while (batch.Count < _options.MaxRowsPerFile)
-                {
-                    if (reader.TryRead(out var entry))
-                    {
-                        batch.Add(entry);
-                    }
-                    else if (!await reader.WaitToReadAsync(window.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
+                await Task.Delay(poll, _stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                // The interval passed: write what there is.
+                // Stopping: one more round drains the queue.
             }
-
-            await WriteAsync(batch).ConfigureAwait(false);
-            batch.Clear();
         }
     }
 

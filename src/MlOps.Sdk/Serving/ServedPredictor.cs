@@ -235,8 +235,9 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
         Guid? id = null;
         if (_log is not null && _log.ShouldSample())
         {
-            id = Guid.CreateVersion7();
-            if (!_log.TryLog(id.Value, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
+            var now = DateTime.UtcNow;
+            id = PredictionIds.Next(now);
+            if (!_log.TryLog(id.Value, now, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
             {
                 id = null;
             }
@@ -456,7 +457,8 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 if (_log is not null && _log.ShouldSample())
                 {
-                    _log.TryLog(Guid.CreateVersion7(), model.Info, "shadow", null, input, value, elapsed.TotalMilliseconds);
+                    var now = DateTime.UtcNow;
+                    _log.TryLog(PredictionIds.Next(now), now, model.Info, "shadow", null, input, value, elapsed.TotalMilliseconds);
                 }
 
                 _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, elapsed));
