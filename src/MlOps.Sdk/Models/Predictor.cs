@@ -90,10 +90,9 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         // Let go of this predictor in every thread's slot, so an idle thread does not keep the model alive.
         foreach (var slot in _slots.Keys)
         {
-            if (ReferenceEquals(slot.Owner, this))
+            if (slot.Entry is { } entry && ReferenceEquals(entry.Owner, this))
             {
-                slot.Owner = null;
-                slot.Engine = null;
+                Interlocked.CompareExchange(ref slot.Entry, null, entry);
             }
         }
 
@@ -113,19 +112,18 @@ public sealed class Predictor<TIn, TOut> : IDisposable
         // The last predictor this thread used, with its engine, in a slot held by a non-generic thread static (a
         // generic type's statics need a runtime lookup in shared generic code): three reads on the hot path.
         var slot = PredictorThreadCache.Current;
-        if (slot is not null && ReferenceEquals(slot.Owner, this))
+        var entry = slot?.Entry;
+        if (entry is not null && ReferenceEquals(entry.Owner, this))
         {
-            return Unsafe.As<PredictionEngine<TIn, TOut>>(slot.Engine!);
+            return Unsafe.As<PredictionEngine<TIn, TOut>>(entry.Engine);
         }
 
         var engine = _engines.Value!;
-        if (slot is null)
-        {
-            slot = PredictorThreadCache.Current = new PredictorThreadCache();
-        }
+        slot ??= PredictorThreadCache.Current = new PredictorThreadCache();
 
-        slot.Owner = this;
-        slot.Engine = engine;
+        // One immutable (owner, engine) pair, written at once: a Dispose on another thread that clears the slot can only
+        // remove its own pair (compare-and-swap), never leave this thread with an owner and no engine.
+        slot.Entry = new PredictorThreadCache.Pair(this, engine);
         _slots.TryAdd(slot, true);
         return engine;
     }
@@ -146,7 +144,8 @@ internal sealed class PredictorThreadCache
         set => t_current = value;
     }
 
-    public object? Owner { get; set; }
+    /// <summary>The thread's last (predictor, engine); replaced whole, cleared only by compare-and-swap.</summary>
+    public Pair? Entry;
 
-    public object? Engine { get; set; }
+    public sealed record Pair(object Owner, object Engine);
 }

@@ -60,7 +60,8 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     where TIn : class
     where TOut : class, new()
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    // ML.NET rows often have public fields, and NaN for missing values: both must log, not break the writer.
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false, IncludeFields = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly PredictionLogOptions _options;
     private readonly ObjectStore _store;
     private readonly ILogger _logger;
@@ -68,6 +69,7 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
     private long _queued;
+    private volatile bool _closed;
     private long _dropped;
     private long _written;
     private long _failed;
@@ -95,10 +97,15 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     public bool TryLog(Guid id, DateTime utcNow, ServedModelInfo model, string arm, string? routingKey, TIn input, TOut output, double latencyMs)
     {
         // A lock-free queue and a counter for its bound: two interlocked operations, no lock, no signal to the writer
-        // (it looks every few milliseconds).
-        if (Interlocked.Increment(ref _queued) > _options.QueueCapacity)
+        // (it looks every few milliseconds). After the log is closed (a request that outlived its predictor), rows are
+        // counted as dropped rather than left in a queue nobody reads.
+        if (_closed || Interlocked.Increment(ref _queued) > _options.QueueCapacity)
         {
-            Interlocked.Decrement(ref _queued);
+            if (!_closed)
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
             Interlocked.Increment(ref _dropped);
             ServingMetrics.LogDropped.Add(1, new KeyValuePair<string, object?>("model", model.Model));
             return false;
@@ -110,6 +117,7 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
@@ -169,18 +177,38 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
     {
         foreach (var group in batch.GroupBy(e => (e.Model, e.Timestamp.Date)))
         {
-            var rows = group.Select(e => new PredictionLogRow
+            var rows = new List<PredictionLogRow>();
+            foreach (var e in group)
             {
-                Id = e.Id.ToString("N"),
-                Timestamp = e.Timestamp,
-                Model = e.Model,
-                Version = e.Version,
-                Arm = e.Arm,
-                RoutingKey = e.RoutingKey,
-                Input = JsonSerializer.Serialize(e.Input, Json),
-                Output = JsonSerializer.Serialize(e.Output, Json),
-                LatencyMs = e.LatencyMs,
-            }).ToList();
+                try
+                {
+                    rows.Add(new PredictionLogRow
+                    {
+                        Id = e.Id.ToString("N"),
+                        Timestamp = e.Timestamp,
+                        Model = e.Model,
+                        Version = e.Version,
+                        Arm = e.Arm,
+                        RoutingKey = e.RoutingKey,
+                        Input = JsonSerializer.Serialize(e.Input, Json),
+                        Output = JsonSerializer.Serialize(e.Output, Json),
+                        LatencyMs = e.LatencyMs,
+                    });
+                }
+                catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
+                {
+                    // A row that cannot be written as JSON is lost alone, counted, never the writer.
+                    Interlocked.Increment(ref _failed);
+                    ServingMetrics.LogFailed.Add(1, new KeyValuePair<string, object?>("model", e.Model));
+                    ServingLog.PredictionLogFailed(_logger, e.Model, 1, ex);
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+
             try
             {
                 using var stream = new MemoryStream();
@@ -192,6 +220,7 @@ internal sealed class PredictionLog<TIn, TOut> : IAsyncDisposable
             {
                 // The logs must never take the service down: the rows are counted as lost and logged.
                 Interlocked.Add(ref _failed, rows.Count);
+                ServingMetrics.LogFailed.Add(rows.Count, new KeyValuePair<string, object?>("model", group.Key.Model));
                 ServingLog.PredictionLogFailed(_logger, group.Key.Model, rows.Count, ex);
             }
         }

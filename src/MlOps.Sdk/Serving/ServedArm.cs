@@ -12,6 +12,7 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
 {
     private volatile ServedModel<TIn, TOut>? _current;
     private ETag? _aliasETag;
+    private (ETag? ETag, int Version, string Sha256)? _failed;
 
     public string Name { get; } = name;
 
@@ -29,9 +30,9 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
         if (Reference.Alias is { } alias && alias != ModelRef.LatestAlias)
         {
             etag = await client.Models.GetAliasETagAsync(name, alias, cancellationToken).ConfigureAwait(false);
-            if (_current is not null && etag == _aliasETag)
+            if ((_current is not null && etag == _aliasETag) || (_failed is { ETag: { } bad } && bad == etag))
             {
-                return (false, null, null); // the alias did not move: one properties request
+                return (false, null, null); // the alias did not move (or still points at a version that failed to load)
             }
         }
         else if (Reference.Version is not null && _current is not null)
@@ -46,11 +47,27 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
             return (false, null, null);
         }
 
+        if (_failed is { } failed && failed.Version == version.Version && failed.Sha256 == version.Sha256.ToString())
+        {
+            return (false, null, null); // the same version that failed: not downloaded again until the alias moves
+        }
+
         // Load and check the new version off the request path; only then swap.
-        var loaded = mlContext is null
-            ? await client.Models.LoadAsync(version.Ref, cancellationToken).ConfigureAwait(false)
-            : await client.Models.LoadAsync(version.Ref, mlContext, cancellationToken).ConfigureAwait(false);
-        var predictor = loaded.CreatePredictor<TIn, TOut>();
+        Predictor<TIn, TOut> predictor;
+        try
+        {
+            var loaded = mlContext is null
+                ? await client.Models.LoadAsync(version.Ref, cancellationToken).ConfigureAwait(false)
+                : await client.Models.LoadAsync(version.Ref, mlContext, cancellationToken).ConfigureAwait(false);
+            predictor = loaded.CreatePredictor<TIn, TOut>();
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or Storage.ObjectStoreException))
+        {
+            _failed = (etag, version.Version, version.Sha256.ToString());
+            throw;
+        }
+
+        _failed = null;
         var served = new ServedModel<TIn, TOut>(predictor, new ServedModelInfo(name, version.Version, Reference.ToString(), version.Sha256.ToString(), client.TimeProvider.GetUtcNow()));
         var retired = Interlocked.Exchange(ref _current, served);
         retired?.Retire();

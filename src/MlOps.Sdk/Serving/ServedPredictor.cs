@@ -75,7 +75,7 @@ internal interface IServedPredictor
 /// </summary>
 /// <typeparam name="TIn">The input row type.</typeparam>
 /// <typeparam name="TOut">The output row type.</typeparam>
-public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedPredictor, IAsyncDisposable
+public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedPredictor, IAsyncDisposable, IDisposable
     where TIn : class
     where TOut : class, new()
 {
@@ -180,6 +180,9 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     /// <summary>Gets how many predictions were written to the prediction log.</summary>
     public long LogWritten => _log?.Written ?? 0;
 
+    /// <summary>Gets how many logged predictions were lost because they could not be written (the store failed, or a row was not serializable).</summary>
+    public long LogFailed => _log?.Failed ?? 0;
+
     /// <summary>Gets how many request copies the shadow dropped because its queue was full.</summary>
     public long ShadowDropped => Interlocked.Read(ref _shadowDropped);
 
@@ -254,13 +257,15 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
         await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // disposed while this waited: nothing may be swapped in now
             var swapped = await _breaker.ExecuteAsync(RefreshAsync, cancellationToken).ConfigureAwait(false);
             LastError = null;
             LastRefresh = _client.TimeProvider.GetUtcNow();
             return swapped;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // A store timeout can surface as a cancellation the caller did not ask for: it is a failure like any other.
             LastError = ex;
             ServingMetrics.RefreshFailures.Add(1, new KeyValuePair<string, object?>("model", _reference.Name));
             throw;
@@ -282,20 +287,26 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
         _disposed = true;
         await ((IServedPredictor)this).StopAsync().ConfigureAwait(false);
+
+        // Wait out a reload a caller started (it checks the flag once it holds the lock): nothing is swapped in after this.
+        await _refresh.WaitAsync().ConfigureAwait(false);
         foreach (var arm in _arms)
         {
             arm.Retire();
         }
 
         _shadow?.Retire();
+        _refresh.Release();
         if (_log is not null)
         {
             await _log.DisposeAsync().ConfigureAwait(false); // writes what is queued
         }
 
         _stop.Dispose();
-        _refresh.Dispose();
     }
+
+    /// <summary>Stops following the model and retires it; the synchronous form of <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {Uri} -> {(Live is { } live ? $"models:/{live.Model}/{live.Version}" : "not loaded")}";
@@ -417,6 +428,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     private async ValueTask<bool> RefreshAsync(CancellationToken cancellationToken)
     {
         var any = false;
+        Exception? first = null;
         foreach (var arm in _shadow is null ? _arms : [.. _arms, _shadow])
         {
             try
@@ -435,6 +447,15 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
                 // An arm or shadow whose alias is not set (yet, or any more) serves nothing: its share goes to the main model.
                 arm.Retire();
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                first ??= ex; // the other arms are still looked at; the first failure is reported (health: Degraded)
+            }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
 
         return any;

@@ -23,5 +23,7 @@ public static class ServingMetrics
 
     internal static readonly Counter<long> LogDropped = Meter.CreateCounter<long>("mlops.prediction_log.dropped", description: "Predictions not logged because the log queue was full");
 
+    internal static readonly Counter<long> LogFailed = Meter.CreateCounter<long>("mlops.prediction_log.failed", description: "Logged predictions lost because they could not be written");
+
     internal static readonly Counter<long> RefreshFailures = Meter.CreateCounter<long>("mlops.model.refresh_failures", description: "Failed looks at the store for a new version");
 }

@@ -130,6 +130,37 @@ public sealed class PredictionLogTests
         Assert.That(await _test.Store.ListAsync("monitoring/").CountAsync(), Is.Zero, "nothing written to the models' store");
     }
 
+    [Test]
+    public async Task Logging_RowsWithNaNAndPublicFields_AreWrittenNotLost()
+    {
+        var options = new PredictorOptions();
+        options.PredictionLog.Enabled = true;
+        await using (var predictor = await ServedPredictor.StartAsync<FieldInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options))
+        {
+            predictor.Predict(new FieldInput { Precipitation = float.NaN, TempMin = 4, Wind = 2 });
+            predictor.Predict(new FieldInput { Precipitation = 1, TempMin = 4, Wind = 2 });
+            Assert.That(predictor.LogFailed, Is.Zero);
+        }
+
+        var logged = await ReadLogAsync(_test.Store);
+        Assert.That(logged, Has.Count.EqualTo(2));
+        Assert.That(logged.Select(r => r.Input), Has.Some.Contains("\"Precipitation\":\"NaN\"").And.All.Contains("\"TempMin\":4"), "public fields, and NaN, are logged");
+    }
+
+#pragma warning disable CA1051 // public fields on purpose: ML.NET row classes often use them, and the log must too
+    public sealed class FieldInput
+    {
+        [Microsoft.ML.Data.ColumnName("precipitation")]
+        public float Precipitation;
+
+        [Microsoft.ML.Data.ColumnName("temp_min")]
+        public float TempMin;
+
+        [Microsoft.ML.Data.ColumnName("wind")]
+        public float Wind;
+    }
+#pragma warning restore CA1051
+
     private static async Task<List<PredictionLogRow>> ReadLogAsync(ObjectStore store)
     {
         var rows = new List<PredictionLogRow>();
