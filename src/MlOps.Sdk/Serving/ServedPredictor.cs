@@ -171,8 +171,19 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     /// <inheritdoc />
     public ServedModelInfo? Live => _main.Current?.Info;
 
-    /// <summary>Gets every arm: its name, share of requests, and the version it serves now (<see langword="null"/> when none is loaded).</summary>
-    public IReadOnlyList<(string Arm, double Weight, ServedModelInfo? Live)> Arms => [.. _arms.Select(a => (a.Name, a.Weight, a.Current?.Info))];
+    /// <summary>
+    /// Gets every arm: its name, the share of requests it gets now (an arm with no model loaded gets none: its configured
+    /// share goes to the main arm), and the version it serves (<see langword="null"/> when none is loaded).
+    /// </summary>
+    public IReadOnlyList<(string Arm, double Weight, ServedModelInfo? Live)> Arms
+    {
+        get
+        {
+            var live = _arms.Select(a => a.Current?.Info).ToArray();
+            var idle = _arms.Skip(1).Where((a, i) => live[i + 1] is null).Sum(a => a.Weight);
+            return [.. _arms.Select((a, i) => (a.Name, i == 0 ? a.Weight + idle : live[i] is null ? 0.0 : a.Weight, live[i]))];
+        }
+    }
 
     /// <summary>Gets how many predictions were not logged because the log queue was full.</summary>
     public long LogDropped => _log?.Dropped ?? 0;

@@ -287,6 +287,32 @@ public sealed class DatasetTableTests(StoreKind kind)
         Assert.That(weather.TopValuesDistance, Is.GreaterThan(0), "2015 has other weather than 2012");
     }
 
+    [Test]
+    public async Task Profile_ColumnLargerThanTheExactLimit_SamplesQuantilesAndKeepsMomentsExact()
+    {
+        var random = new Random(5);
+        var values = Enumerable.Range(0, 20_000).Select(_ => Math.Round(random.NextDouble() * 100, 2)).ToList();
+        var path = _sandbox.Write("big.csv", "x\n" + string.Join('\n', values.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "\n");
+        var limit = DatasetProfiler.ExactLimit;
+        DatasetProfiler.ExactLimit = 1000;
+        DatasetVersion version;
+        try
+        {
+            version = await _client.Datasets.RegisterFileAsync("sampled", path);
+        }
+        finally
+        {
+            DatasetProfiler.ExactLimit = limit;
+        }
+
+        var numeric = version.Profile!["x"].Numeric!;
+        Assert.That(numeric.SampleSize, Is.EqualTo(1000));
+        Assert.That(numeric.Mean, Is.EqualTo(values.Average()).Within(1e-3), "moments stay exact");
+        Assert.That((numeric.Min, numeric.Max), Is.EqualTo((values.Min(), values.Max())).Using<(double, double)>((a, b) => Math.Abs(a.Item1 - b.Item1) < 1e-4 && Math.Abs(a.Item2 - b.Item2) < 1e-4));
+        Assert.That(numeric.Quantiles[0.5], Is.EqualTo(50).Within(5), "the median of a uniform 0-100 column, from 1,000 sampled values");
+        Assert.That(numeric.BinCounts.Sum(), Is.EqualTo(20_000).Within(20), "bins scaled to the whole column");
+    }
+
     private static void CheckNumeric(ColumnProfile profile, List<double> values)
     {
         var sorted = values.Order().ToList();

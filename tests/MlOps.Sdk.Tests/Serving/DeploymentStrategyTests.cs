@@ -94,6 +94,7 @@ public sealed class DeploymentStrategyTests
         var results = Enumerable.Range(0, 200).Select(_ => predictor.Predict(row)).ToList();
 
         Assert.That(results.Select(r => (r.Arm, r.Version)).Distinct(), Is.EqualTo(new[] { ("production", 1) }));
+        Assert.That(predictor.Arms.Select(a => (a.Arm, a.Weight)), Is.EqualTo(new[] { ("production", 1.0), ("canary", 0.0) }), "what each arm gets now");
     }
 
     [Test]

@@ -135,6 +135,9 @@ internal sealed class NumericProfileRecord
     public List<double> BinEdges { get; set; } = [];
 
     public List<long> BinCounts { get; set; } = [];
+
+    /// <summary>The size of the uniform sample quantiles and the histogram come from, when the column had more values; else <see langword="null"/> (exact).</summary>
+    public int? Sampled { get; set; }
 }
 
 internal sealed class CategoricalProfileRecord

@@ -44,7 +44,8 @@ public sealed class ColumnProfile
                 n.Max,
                 n.Quantiles.ToDictionary(q => double.Parse(q.Key, CultureInfo.InvariantCulture), q => q.Value),
                 n.BinEdges,
-                n.BinCounts);
+                n.BinCounts,
+                n.Sampled);
         }
 
         if (record.Categorical is { } c)
@@ -83,7 +84,11 @@ public sealed class ColumnProfile
 /// <param name="Quantiles">Probability → value, exact, interpolated linearly between the closest ranks (NumPy's default).</param>
 /// <param name="BinEdges">The edges of equal-width bins from <paramref name="Min"/> to <paramref name="Max"/>; one more than the counts.</param>
 /// <param name="BinCounts">How many values fall in each bin; the last bin includes its upper edge.</param>
-public sealed record NumericColumnProfile(double Mean, double StandardDeviation, double Min, double Max, IReadOnlyDictionary<double, double> Quantiles, IReadOnlyList<double> BinEdges, IReadOnlyList<long> BinCounts);
+/// <param name="SampleSize">
+/// <see langword="null"/> when quantiles and bins are exact; otherwise the size of the uniform sample they come from (a
+/// column with more values than the profiler keeps; bin counts are then scaled to the whole column).
+/// </param>
+public sealed record NumericColumnProfile(double Mean, double StandardDeviation, double Min, double Max, IReadOnlyDictionary<double, double> Quantiles, IReadOnlyList<double> BinEdges, IReadOnlyList<long> BinCounts, int? SampleSize = null);
 
 /// <summary>The statistics of a text or Boolean column.</summary>
 /// <param name="Cardinality">The number of distinct values present.</param>

@@ -9,8 +9,8 @@ namespace MlOps.Sdk.Data;
 /// standard deviation, min, max, exact quantiles, a histogram) and text or Boolean columns (top values, cardinality).
 /// </summary>
 /// <remarks>
-/// NaN and ±infinity count as missing. Quantiles are exact: the values of a numeric column are kept (8 bytes each) and
-/// sorted. Text columns count up to <see cref="CardinalityLimit"/> distinct values; values first seen after that are
+/// NaN and ±infinity count as missing. Quantiles are exact up to <see cref="ExactLimit"/> values per numeric column
+/// (kept, 8 bytes each, and sorted), from a reservoir sample past it. Text columns count up to <see cref="CardinalityLimit"/> distinct values; values first seen after that are
 /// not counted, so the cardinality is then a lower bound (flagged) and the top values cover the counted ones.
 /// </remarks>
 internal static class DatasetProfiler
@@ -20,10 +20,17 @@ internal static class DatasetProfiler
     public const int CardinalityLimit = 100_000;
     public static readonly double[] Quantiles = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
 
+    /// <summary>
+    /// How many values of a numeric column are kept for quantiles and the histogram (40 MB); past it, a uniform
+    /// reservoir sample of this many (seeded: the same data gives the same profile), and the profile says so. Count,
+    /// missing, mean, standard deviation, min and max stay exact.
+    /// </summary>
+    internal static int ExactLimit { get; set; } = 5_000_000;
+
     public static (long Rows, DatasetProfileRecord? Profile) Run(IDataView data, bool profile, CancellationToken cancellationToken)
     {
         var columns = profile ? data.Schema.Where(c => !c.IsHidden && IsProfiled(c.Type)).ToList() : [];
-        var numeric = columns.Select(c => c.Type is NumberDataViewType ? new List<double>() : null).ToList();
+        var numeric = columns.Select(c => c.Type is NumberDataViewType ? new NumericAccumulator(ExactLimit) : null).ToList();
         var missing = new long[columns.Count];
         var counts = columns.Select(c => c.Type is NumberDataViewType ? null : new Dictionary<string, long>(StringComparer.Ordinal)).ToList();
         var capped = new bool[columns.Count];
@@ -89,7 +96,7 @@ internal static class DatasetProfiler
             if (numeric[i] is { } values)
             {
                 column.Count = values.Count;
-                column.Numeric = Numeric(values);
+                column.Numeric = values.ToRecord();
             }
             else
             {
@@ -132,49 +139,79 @@ internal static class DatasetProfiler
 
     private static bool IsProfiled(DataViewType type) => type is NumberDataViewType or TextDataViewType or BooleanDataViewType;
 
-    private static NumericProfileRecord Numeric(List<double> values)
+    /// <summary>Exact moments and extremes as values pass (Welford), and the values themselves up to a limit, then a reservoir sample.</summary>
+    private sealed class NumericAccumulator(int limit)
     {
-        var record = new NumericProfileRecord();
-        if (values.Count == 0)
+        private readonly List<double> _kept = [];
+        private readonly Random _random = new(0);
+        private double _mean;
+        private double _m2;
+        private double _min = double.PositiveInfinity;
+        private double _max = double.NegativeInfinity;
+
+        public long Count { get; private set; }
+
+        public void Add(double value)
         {
-            record.Mean = record.StandardDeviation = record.Min = record.Max = double.NaN;
+            Count++;
+            var delta = value - _mean;
+            _mean += delta / Count;
+            _m2 += delta * (value - _mean);
+            _min = Math.Min(_min, value);
+            _max = Math.Max(_max, value);
+            if (_kept.Count < limit)
+            {
+                _kept.Add(value);
+            }
+            else
+            {
+                // Algorithm R: every value seen so far is in the sample with the same probability.
+                var slot = _random.NextInt64(Count);
+                if (slot < limit)
+                {
+                    _kept[(int)slot] = value;
+                }
+            }
+        }
+
+        public NumericProfileRecord ToRecord()
+        {
+            var record = new NumericProfileRecord();
+            if (Count == 0)
+            {
+                record.Mean = record.StandardDeviation = record.Min = record.Max = double.NaN;
+                return record;
+            }
+
+            _kept.Sort();
+            record.Mean = _mean;
+            record.StandardDeviation = Count > 1 ? Math.Sqrt(_m2 / (Count - 1)) : 0;
+            record.Min = _min;
+            record.Max = _max;
+            record.Sampled = Count > _kept.Count ? _kept.Count : null;
+            foreach (var p in Quantiles)
+            {
+                record.Quantiles[p.ToString(CultureInfo.InvariantCulture)] = Quantile(_kept, p);
+            }
+
+            var width = (record.Max - record.Min) / Bins;
+            for (var b = 0; b <= Bins; b++)
+            {
+                record.BinEdges.Add(b == Bins ? record.Max : record.Min + (b * width));
+            }
+
+            var binCounts = new long[Bins];
+            foreach (var v in _kept)
+            {
+                var bin = width > 0 ? (int)((v - record.Min) / width) : 0;
+                binCounts[Math.Clamp(bin, 0, Bins - 1)]++;
+            }
+
+            // From a sample, counts are scaled to the whole column.
+            var scale = (double)Count / _kept.Count;
+            record.BinCounts.AddRange(binCounts.Select(c => (long)Math.Round(c * scale)));
             return record;
         }
-
-        // Welford: stable for large counts and large values.
-        double mean = 0, m2 = 0;
-        for (var i = 0; i < values.Count; i++)
-        {
-            var delta = values[i] - mean;
-            mean += delta / (i + 1);
-            m2 += delta * (values[i] - mean);
-        }
-
-        values.Sort();
-        record.Mean = mean;
-        record.StandardDeviation = values.Count > 1 ? Math.Sqrt(m2 / (values.Count - 1)) : 0;
-        record.Min = values[0];
-        record.Max = values[^1];
-        foreach (var p in Quantiles)
-        {
-            record.Quantiles[p.ToString(CultureInfo.InvariantCulture)] = Quantile(values, p);
-        }
-
-        var width = (record.Max - record.Min) / Bins;
-        for (var b = 0; b <= Bins; b++)
-        {
-            record.BinEdges.Add(b == Bins ? record.Max : record.Min + (b * width));
-        }
-
-        var binCounts = new long[Bins];
-        foreach (var v in values)
-        {
-            var bin = width > 0 ? (int)((v - record.Min) / width) : 0;
-            binCounts[Math.Clamp(bin, 0, Bins - 1)]++;
-        }
-
-        record.BinCounts.AddRange(binCounts);
-        return record;
     }
 
     /// <summary>Linear interpolation between the closest ranks of sorted values (NumPy's default, R's type 7).</summary>
