@@ -161,7 +161,9 @@ public partial class DatasetCatalog
         var fromCache = hashed.Count(f => f.FromCache);
         _context.Logger.FilesHashed(root, hashed.Length, hashed.Length - fromCache, fromCache);
         var identity = identityOfData ?? Identity(hashed);
-        var existing = await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false);
+
+        // A data view's identity was looked up before it was saved; look again only for files just hashed.
+        var existing = identityOfData is null ? await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false) : null;
         if (existing is not null)
         {
             cache.Save(entries);

@@ -92,44 +92,8 @@ public sealed record DatasetRef : ISpanFormattable
             return false;
         }
 
-        var rest = uri.AsSpan(Prefix.Length);
-        var at = rest.IndexOf('@');
-        var slash = rest.IndexOf('/');
-        ReadOnlySpan<char> name;
-        string? alias = null;
-        int? version = null;
-        if (at >= 0 && (slash < 0 || at < slash))
+        if (!RegistryNames.TryParseReference(uri.AsSpan(Prefix.Length), out var nameText, out var version, out var alias, out problem))
         {
-            name = rest[..at];
-            alias = rest[(at + 1)..].ToString();
-            if (!RegistryNames.IsValidAlias(alias, allowLatest: true, out problem))
-            {
-                problem = $"the alias {problem}";
-                return false;
-            }
-        }
-        else if (slash >= 0)
-        {
-            name = rest[..slash];
-            var number = rest[(slash + 1)..];
-            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || number[0] == '0')
-            {
-                problem = $"the version '{number}' must be a whole number from 1, without leading zeros";
-                return false;
-            }
-
-            version = n;
-        }
-        else
-        {
-            problem = "it names no version; add /{version} or @{alias}";
-            return false;
-        }
-
-        var nameText = name.ToString();
-        if (!RegistryNames.IsValidName(nameText, out problem))
-        {
-            problem = $"the name {problem}";
             return false;
         }
 

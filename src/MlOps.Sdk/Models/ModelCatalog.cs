@@ -98,7 +98,7 @@ public partial class ModelCatalog
                     throw new InvalidOperationException($"Run {run.Id} already has another model at '{artifactPath}'; give each model the run registers its own RegisterModelOptions.ArtifactPath.");
                 }
 
-                await run.LogArtifactAsync(artifactPath, temporary, cancellationToken).ConfigureAwait(false);
+                await run.RecordStoredArtifactAsync(artifactPath, stored, cancellationToken).ConfigureAwait(false);
                 record.SourceRunId = run.Id;
                 record.SourceExperiment = run.Experiment;
                 record.GitCommit = info.Source.GitCommit;

@@ -138,44 +138,8 @@ public sealed record ModelRef : ISpanFormattable
             return false;
         }
 
-        var body = uri.AsSpan(ModelsPrefix.Length);
-        var at = body.IndexOf('@');
-        var cut = body.IndexOf('/');
-        ReadOnlySpan<char> name;
-        string? alias = null;
-        int? version = null;
-        if (at >= 0 && (cut < 0 || at < cut))
+        if (!RegistryNames.TryParseReference(uri.AsSpan(ModelsPrefix.Length), out var nameText, out var version, out var alias, out problem))
         {
-            name = body[..at];
-            alias = body[(at + 1)..].ToString();
-            if (!RegistryNames.IsValidAlias(alias, allowLatest: true, out problem))
-            {
-                problem = $"the alias {problem}";
-                return false;
-            }
-        }
-        else if (cut >= 0)
-        {
-            name = body[..cut];
-            var number = body[(cut + 1)..];
-            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || number[0] == '0')
-            {
-                problem = $"the version '{number}' must be a whole number from 1, without leading zeros";
-                return false;
-            }
-
-            version = n;
-        }
-        else
-        {
-            problem = "it names no version; add /{version} or @{alias}";
-            return false;
-        }
-
-        var nameText = name.ToString();
-        if (!RegistryNames.IsValidName(nameText, out problem))
-        {
-            problem = $"the name {problem}";
             return false;
         }
 

@@ -54,4 +54,54 @@ internal static class RegistryNames
             : string.Empty;
         return problem.Length == 0;
     }
+
+    /// <summary>
+    /// Parses what follows a registry URI's scheme (<c>datasets:/</c>, <c>models:/</c>): <c>{name}/{version}</c> or
+    /// <c>{name}@{alias}</c>, one parser for every registry so their URIs and error messages agree.
+    /// </summary>
+    public static bool TryParseReference(ReadOnlySpan<char> rest, out string name, out int? version, out string? alias, out string problem)
+    {
+        name = string.Empty;
+        version = null;
+        alias = null;
+        var at = rest.IndexOf('@');
+        var slash = rest.IndexOf('/');
+        ReadOnlySpan<char> namePart;
+        if (at >= 0 && (slash < 0 || at < slash))
+        {
+            namePart = rest[..at];
+            alias = rest[(at + 1)..].ToString();
+            if (!IsValidAlias(alias, allowLatest: true, out problem))
+            {
+                problem = $"the alias {problem}";
+                return false;
+            }
+        }
+        else if (slash >= 0)
+        {
+            namePart = rest[..slash];
+            var number = rest[(slash + 1)..];
+            if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || number[0] == '0')
+            {
+                problem = $"the version '{number}' must be a whole number from 1, without leading zeros";
+                return false;
+            }
+
+            version = n;
+        }
+        else
+        {
+            problem = "it names no version; add /{version} or @{alias}";
+            return false;
+        }
+
+        name = namePart.ToString();
+        if (!IsValidName(name, out problem))
+        {
+            problem = $"the name {problem}";
+            return false;
+        }
+
+        return true;
+    }
 }

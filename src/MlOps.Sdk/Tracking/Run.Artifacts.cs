@@ -82,6 +82,16 @@ public partial class Run
         return await RecordArtifactsAsync(stored, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Records content the caller has already put into the content store as an artifact (no second hash or upload).</summary>
+    internal async Task<RunArtifact> RecordStoredArtifactAsync(string artifactPath, ContentInfo stored, CancellationToken cancellationToken)
+    {
+        RunScope.EnterSdk();
+        _scope.Progress();
+        TrackingNames.ArtifactPath(artifactPath);
+        ThrowIfEndedFast("logging an artifact");
+        return (await RecordArtifactsAsync([(artifactPath, stored)], cancellationToken).ConfigureAwait(false))[0];
+    }
+
     /// <summary>Records stored content in the run's record (after the content, so the record never points to nothing).</summary>
     private async Task<IReadOnlyList<RunArtifact>> RecordArtifactsAsync(IReadOnlyList<(string Path, ContentInfo Content)> artifacts, CancellationToken cancellationToken)
     {
