@@ -4,6 +4,7 @@ using MlOps.Sdk.Data;
 using MlOps.Sdk.Internal;
 using MlOps.Sdk.Maintenance;
 using MlOps.Sdk.Models;
+using MlOps.Sdk.Search;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
 
@@ -12,7 +13,7 @@ namespace MlOps.Sdk;
 /// <summary>
 /// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
 /// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Datasets</c>, <c>client.Models</c>,
-/// <c>client.Content</c> today; more as the features arrive).
+/// <c>client.Studies</c>, <c>client.Content</c>; more as the features arrive).
 /// </summary>
 /// <remarks>
 /// Create one and share it: directly with <see cref="CreateDefault"/> or a constructor, or through dependency injection
@@ -34,6 +35,7 @@ public class MlOpsClient
     private readonly RunCatalog _runs = null!;
     private readonly DatasetCatalog _datasets = null!;
     private readonly ModelCatalog _models = null!;
+    private readonly StudyCatalog _studies = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -77,6 +79,8 @@ public class MlOpsClient
         _runs = new RunCatalog(tracking);
         _datasets = new DatasetCatalog(new DataContext(_store, _content, ConflictRetry, options.Datasets, _environment, _runs, TimeProvider, LoggerFactory));
         _models = new ModelCatalog(new ModelContext(_store, _content, ConflictRetry, options.Models, _environment, _runs, TimeProvider, LoggerFactory));
+        TrackingOptions = options.Tracking;
+        _studies = new StudyCatalog(this);
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -97,6 +101,9 @@ public class MlOpsClient
     /// <summary>Gets the model registry: register versions, move aliases with history, promote between environments, load models and predictors.</summary>
     public virtual ModelCatalog Models => _models;
 
+    /// <summary>Gets the hyperparameter studies: open (create or join) a study shared by every worker on the store, search, read its trials.</summary>
+    public virtual StudyCatalog Studies => _studies;
+
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;
 
@@ -105,6 +112,8 @@ public class MlOpsClient
     internal TimeProvider TimeProvider { get; } = TimeProvider.System;
 
     internal ConflictRetry ConflictRetry { get; } = null!;
+
+    internal TrackingOptions TrackingOptions { get; } = null!;
 
     /// <summary>
     /// Deletes content (saved models, dataset files and packs, artifacts) that no record refers to any more and that is

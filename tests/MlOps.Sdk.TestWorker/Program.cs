@@ -170,8 +170,42 @@ try
 
             break;
 
+        case "search":
+            // A search worker: runs its share of trials of a study that other processes share.
+            var searcher = TrackingClient(store);
+            var study = await searcher.Studies.OpenAsync(Option("study"));
+            await WaitForGoAsync(Option("go"));
+            var delay = TimeSpan.FromMilliseconds(IntOption("delay-ms"));
+            var result = await study.OptimizeAsync(
+                async (trial, ct) =>
+                {
+                    var x = trial.SuggestFloat("x", -5, 10);
+                    var y = trial.SuggestFloat("y", 0, 15);
+                    await Task.Delay(delay, ct);
+                    Console.WriteLine($"TRIAL {trial.Number}");
+                    return Branin(x, y);
+                },
+                new MlOps.Sdk.Search.SearchBudget { Trials = IntOption("trials"), Parallelism = IntOption("parallelism") });
+            Console.WriteLine($"DONE {result.Complete}");
+            break;
+
+        case "search-and-hang":
+            // Takes a trial of a study, then hangs in its objective until the test kills the process.
+            var hangingSearch = await TrackingClient(store).Studies.OpenAsync(Option("study"));
+            await hangingSearch.OptimizeAsync(
+                async (trial, ct) =>
+                {
+                    trial.SuggestFloat("x", -5, 10);
+                    trial.Report(1.0, 0);
+                    Console.WriteLine($"TRIAL {trial.Number} {trial.Run.Id}");
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return 0;
+                },
+                1);
+            break;
+
         default:
-            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang.");
             return 2;
     }
 
@@ -208,6 +242,9 @@ static async Task WaitForGoAsync(string path)
         await Task.Delay(1);
     }
 }
+
+static double Branin(double x, double y)
+    => Math.Pow(y - (5.1 / (4 * Math.PI * Math.PI) * x * x) + (5 / Math.PI * x) - 6, 2) + (10 * (1 - (1 / (8 * Math.PI))) * Math.Cos(x)) + 10;
 
 static Dictionary<string, string> ParseOptions(string[] args)
 {

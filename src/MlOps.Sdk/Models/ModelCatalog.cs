@@ -58,7 +58,11 @@ public partial class ModelCatalog
         return await RegisterCoreAsync(name, model, inputSchema, options, options.Run, cancellationToken).ConfigureAwait(false);
     }
 
-    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken)
+    /// <summary>Registers a model that an ended run saved (a search's best trial), linked to that run as its source.</summary>
+    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, CancellationToken cancellationToken)
+        => RegisterCoreAsync(name, model, inputSchema, options, null, cancellationToken, sourceRun);
+
+    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken, RunInfo? endedRun = null)
     {
         RegistryNames.Name(name, "Model");
         ArgumentNullException.ThrowIfNull(model);
@@ -99,22 +103,11 @@ public partial class ModelCatalog
                 }
 
                 await run.RecordStoredArtifactAsync(artifactPath, stored, cancellationToken).ConfigureAwait(false);
-                record.SourceRunId = run.Id;
-                record.SourceExperiment = run.Experiment;
-                record.GitCommit = info.Source.GitCommit;
-                record.Parameters = new Dictionary<string, string>(info.Parameters, StringComparer.Ordinal);
-                foreach (var (metric, summary) in info.Metrics)
-                {
-                    record.Metrics[metric] = summary.Last;
-                }
-
-                foreach (var input in info.Inputs.Where(i => i.Uri.StartsWith("datasets:/", StringComparison.Ordinal)))
-                {
-                    if (!record.Datasets.Exists(d => d.Uri == input.Uri && d.Context == input.Context))
-                    {
-                        record.Datasets.Add(new ModelDatasetRecord { Uri = input.Uri, Context = input.Context, Identity = input.Sha256?.ToString() });
-                    }
-                }
+                LinkSourceRun(record, info);
+            }
+            else if (endedRun is not null)
+            {
+                LinkSourceRun(record, endedRun);
             }
 
             // Content first (above); the record, created if absent, is the commit point.
@@ -127,6 +120,27 @@ public partial class ModelCatalog
         finally
         {
             File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Records the run a version came from: its id, commit, parameters, last metric values and datasets.</summary>
+    private static void LinkSourceRun(ModelVersionRecord record, RunInfo info)
+    {
+        record.SourceRunId = info.Id;
+        record.SourceExperiment = info.Experiment;
+        record.GitCommit = info.Source.GitCommit;
+        record.Parameters = new Dictionary<string, string>(info.Parameters, StringComparer.Ordinal);
+        foreach (var (metric, summary) in info.Metrics)
+        {
+            record.Metrics[metric] = summary.Last;
+        }
+
+        foreach (var input in info.Inputs.Where(i => i.Uri.StartsWith("datasets:/", StringComparison.Ordinal)))
+        {
+            if (!record.Datasets.Exists(d => d.Uri == input.Uri && d.Context == input.Context))
+            {
+                record.Datasets.Add(new ModelDatasetRecord { Uri = input.Uri, Context = input.Context, Identity = input.Sha256?.ToString() });
+            }
         }
     }
 

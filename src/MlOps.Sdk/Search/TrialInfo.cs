@@ -80,6 +80,9 @@ public sealed class TrialInfo
     /// <summary>Gets the ids of the runs of earlier attempts that went stale, oldest first.</summary>
     public IReadOnlyList<string> StaleRunIds { get; init; } = [];
 
+    /// <summary>Gets the fixed parameters an enqueued trial was given (as text), which its suggestions take; <see langword="null"/> for a sampled trial.</summary>
+    public IReadOnlyDictionary<string, string>? EnqueuedParameters { get; init; }
+
     /// <summary>Gets which worker (process) ran the latest attempt.</summary>
     public string? Worker { get; init; }
 

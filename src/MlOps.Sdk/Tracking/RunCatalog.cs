@@ -320,7 +320,7 @@ public partial class RunCatalog
             var now = context.TimeProvider.GetUtcNow();
             var record = new RunRecord
             {
-                Id = Guid.CreateVersion7(now).ToString("N"),
+                Id = options.PresetRunId ?? Guid.CreateVersion7(now).ToString("N"),
                 Experiment = experiment,
                 Name = options.Name,
                 Description = options.Description,

@@ -12,6 +12,9 @@ public sealed class StartRunOptions
     /// <summary>Gets or sets the id of the run this one is a child of (trials of a search, steps of a pipeline, folds).</summary>
     public string? ParentRunId { get; set; }
 
+    /// <summary>Gets or sets the id the run is created with (a search trial names its run before it starts); a new one when <see langword="null"/>.</summary>
+    internal string? PresetRunId { get; set; }
+
     /// <summary>Gets the tags the run starts with.</summary>
     public IDictionary<string, string> Tags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
