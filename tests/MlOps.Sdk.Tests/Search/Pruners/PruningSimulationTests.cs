@@ -45,4 +45,29 @@ public sealed class PruningSimulationTests
         Assert.That(with.Best, Is.LessThanOrEqualTo(equalBudgetBest));
         Assert.That(rank, Is.LessThanOrEqualTo(3));
     }
+
+    [Test]
+    public void Pruners_CalledFromManyThreads_AnswerAsOneAtATime()
+    {
+        var trials = LearningCurveStudy.Run(null, 40, seed: 4).Trials;
+        var contexts = trials
+            .SelectMany(t => new long[] { 1, 4, 9, 16, 27, 50, 99 }.Select(step => new PruningContext(
+                "threads",
+                StudyDirection.Minimize,
+                t.Number,
+                t.IntermediateValues.Where(v => v.Key <= step).ToDictionary(),
+                [.. trials.Where(o => o.Number != t.Number)])))
+            .ToList();
+        Pruner[] pruners = [new MedianPruner(), new PercentilePruner(), new SuccessiveHalvingPruner(), new HyperbandPruner()];
+
+        foreach (var pruner in pruners)
+        {
+            var oneAtATime = contexts.Select(pruner.ShouldPrune).ToArray();
+            var parallel = new bool[contexts.Count];
+            Parallel.For(0, contexts.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = pruner.ShouldPrune(contexts[i]));
+
+            Assert.That(parallel, Is.EqualTo(oneAtATime), pruner.GetType().Name);
+            Assert.That(oneAtATime, Has.Some.True.And.Some.False, pruner.GetType().Name);
+        }
+    }
 }
