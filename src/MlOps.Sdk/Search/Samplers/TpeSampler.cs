@@ -210,21 +210,43 @@ public class TpeSampler : Sampler
         var bad = Estimator(above, names, spaces);
         var dimensions = names.Length;
         var scratch = new double[Math.Max(good.KernelCount, bad.KernelCount)];
-        var candidate = new double[dimensions];
+        var candidates = new double[_options.EiCandidates * dimensions];
         var best = new double[dimensions];
         var bestScore = double.NegativeInfinity;
         for (var c = 0; c < _options.EiCandidates; c++)
         {
+            var candidate = candidates.AsSpan(c * dimensions, dimensions);
             good.Sample(ref random, candidate);
+
+            // A candidate drawn twice (stepped and categorical values often are) scores the same: the first one stands.
+            if (SeenBefore(candidates, c, dimensions))
+            {
+                continue;
+            }
+
             var score = good.LogDensity(candidate, scratch) - bad.LogDensity(candidate, scratch);
             if (c == 0 || score > bestScore)
             {
                 bestScore = score;
-                candidate.CopyTo(best, 0);
+                candidate.CopyTo(best);
             }
         }
 
         return best;
+    }
+
+    private static bool SeenBefore(double[] candidates, int index, int dimensions)
+    {
+        var candidate = candidates.AsSpan(index * dimensions, dimensions);
+        for (var c = 0; c < index; c++)
+        {
+            if (candidates.AsSpan(c * dimensions, dimensions).SequenceEqual(candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A Parzen estimator over the trials of a group that have every named parameter with its distribution.</summary>
