@@ -50,6 +50,28 @@ public sealed class TpeSamplerTests
     }
 
     [Test]
+    public void SampleIndependent_PrunedTrials_CountTowardsStartupAndTheBestPrunedAreGood()
+    {
+        var distribution = new FloatDistribution(0, 10);
+        var trials = new List<TrialInfo>();
+        for (var n = 0; n < 10; n++)
+        {
+            // Trials near 7 got furthest before being pruned; the rest stopped at step 1.
+            var x = n < 3 ? 7 + (0.1 * n) : n * 0.3;
+            var steps = n < 3 ? new Dictionary<long, double> { [1] = 5, [4] = 1 } : new Dictionary<long, double> { [1] = 3 };
+            trials.Add(new TrialInfo(n, TrialState.Pruned, new Dictionary<string, ParameterDistribution> { ["x"] = distribution }, new Dictionary<string, double> { ["x"] = x }, intermediateValues: steps));
+        }
+
+        var tpe = new TpeSampler(new TpeSamplerOptions { Seed = 2, StartupTrials = 10, Gamma = _ => 3 });
+        var random = new RandomSampler(new RandomSamplerOptions { Seed = 2 });
+        var suggestions = Enumerable.Range(10, 40).Select(n => tpe.SampleIndependent(new SamplingContext("s", StudyDirection.Minimize, n, trials), "x", distribution)).ToArray();
+        var randomSuggestions = Enumerable.Range(10, 40).Select(n => random.SampleIndependent(new SamplingContext("s", StudyDirection.Minimize, n, trials), "x", distribution)).ToArray();
+
+        Assert.That(suggestions, Is.Not.EqualTo(randomSuggestions));
+        Assert.That(suggestions.Count(x => x is > 6 and < 8), Is.GreaterThan(20));
+    }
+
+    [Test]
     public void Sample_Maximize_MirrorsMinimizeOfTheNegatedObjective()
     {
         var minimized = SamplerDriver.Run(new TpeSampler(new TpeSamplerOptions { Seed = 3 }), TestFunctions.Branin, 40);
