@@ -48,7 +48,7 @@ public partial class Study
                 {
                     if (stored is not null)
                     {
-                        Remember(number, RecordStore.Deserialize(stored.Properties.Key, stored.Content, SearchJsonContext.Default.TrialRecord), stored.Properties);
+                        Remember(number, RecordStore.Deserialize(stored.Properties.Key, stored.Content, SearchJsonContext.Default.TrialRecord), stored.Properties, bulk: true);
                     }
                 }
             }
@@ -91,7 +91,7 @@ public partial class Study
     }
 
     /// <summary>Keeps a record read or written; an older version than the one cached is ignored.</summary>
-    private void Remember(int number, TrialRecord record, ObjectProperties properties)
+    private void Remember(int number, TrialRecord record, ObjectProperties properties, bool bulk = false)
     {
         if (record.Number != number)
         {
@@ -110,8 +110,28 @@ public partial class Study
 
         lock (_gate)
         {
+            var known = _cache.ContainsKey(number);
             _cache[number] = new CachedTrial(record, properties.ETag, properties.LastModified, info);
+            var at = known ? Array.BinarySearch(_snapshot, info, TrialNumberComparer.Instance) : -1;
+            if (at >= 0)
+            {
+                // Copy on write: a snapshot handed out never changes.
+                var snapshot = (TrialInfo[])_snapshot.Clone();
+                snapshot[at] = info;
+                _snapshot = snapshot;
+            }
+            else if (!bulk)
+            {
+                RebuildSnapshot();
+            }
         }
+    }
+
+    private sealed class TrialNumberComparer : IComparer<TrialInfo>
+    {
+        public static readonly TrialNumberComparer Instance = new();
+
+        public int Compare(TrialInfo? x, TrialInfo? y) => x!.Number.CompareTo(y!.Number);
     }
 
     /// <summary>The trials as known, with this process's running ones as they are now (their latest parameters and reports).</summary>

@@ -49,9 +49,8 @@ public class StudyCatalog
             TrackingNames.Experiment(options.Experiment, nameof(options));
         }
 
-        var records = new RecordStore(_client.Store, _client.ConflictRetry);
         var key = SearchKeys.Study(name);
-        var record = await records.GetAsync(key, SearchJsonContext.Default.StudyRecord, cancellationToken).ConfigureAwait(false);
+        var (record, properties) = await ReadStudyAsync(key, cancellationToken).ConfigureAwait(false);
         var created = false;
         if (record is null)
         {
@@ -66,15 +65,18 @@ public class StudyCatalog
             };
             try
             {
-                await records.CreateAsync(key, fresh, SearchJsonContext.Default.StudyRecord, cancellationToken).ConfigureAwait(false);
+                properties = await _client.Store.WriteAsync(key, RecordStore.Serialize(fresh, SearchJsonContext.Default.StudyRecord), WriteCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
                 record = fresh;
                 created = true;
             }
             catch (PreconditionFailedException)
             {
                 // Another worker created it first: join theirs.
-                record = await records.GetAsync(key, SearchJsonContext.Default.StudyRecord, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ObjectStoreException($"The study '{name}' was created by another worker and then deleted while this one opened it.", key, null);
+                (record, properties) = await ReadStudyAsync(key, cancellationToken).ConfigureAwait(false);
+                if (record is null)
+                {
+                    throw new ObjectStoreException($"The study '{name}' was created by another worker and then deleted while this one opened it.", key, null);
+                }
             }
         }
 
@@ -88,10 +90,14 @@ public class StudyCatalog
             throw new StudyConflictException(name, $"The study '{name}' exists and records its trials in the experiment '{record.Experiment}', not '{options.Experiment}'.");
         }
 
-        await EnsureStudyRunAsync(record, cancellationToken).ConfigureAwait(false);
         if (created)
         {
+            await StartStudyRunAsync(record, cancellationToken).ConfigureAwait(false);
             SearchLog.StudyCreated(_client.LoggerFactory.CreateLogger<Study>(), name, record.Direction, record.RunId);
+        }
+        else
+        {
+            await WaitForStudyRunAsync(key, record, properties!, cancellationToken).ConfigureAwait(false);
         }
 
         return new Study(_client, record, options, options.Sampler ?? new TpeSampler());
@@ -201,27 +207,51 @@ public class StudyCatalog
         return given;
     }
 
-    /// <summary>Makes sure the study's run exists: a crash between creating the study and its run leaves only the record.</summary>
-    private async Task EnsureStudyRunAsync(StudyRecord record, CancellationToken cancellationToken)
+    private async Task<(StudyRecord? Record, ObjectProperties? Properties)> ReadStudyAsync(string key, CancellationToken cancellationToken)
     {
-        if (await _client.Store.GetPropertiesAsync(TrackingKeys.Run(record.RunId), cancellationToken).ConfigureAwait(false) is not null)
-        {
-            return;
-        }
+        var stored = await _client.Store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        return stored is null ? (null, null) : (RecordStore.Deserialize(key, stored.Content, SearchJsonContext.Default.StudyRecord), stored.Properties);
+    }
 
+    /// <summary>Starts and ends the study's run, under the id its record names; only the worker that created the record does.</summary>
+    private async Task StartStudyRunAsync(StudyRecord record, CancellationToken cancellationToken)
+    {
         var options = new StartRunOptions { Name = record.Name, PresetRunId = record.RunId, Description = $"Hyperparameter study '{record.Name}' ({record.Direction})" };
         options.Tags["mlops.study"] = record.Name;
         options.Tags["mlops.kind"] = "study";
         options.Tags["mlops.study.direction"] = record.Direction.ToString();
-        try
+        var run = await _client.Runs.StartAsync(record.Experiment, options, cancellationToken).ConfigureAwait(false);
+        await run.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        await run.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for the study's run, which the worker that created the study starts right after its record. If that worker
+    /// died in between (the record is older than the crash grace period by the store's clock and still has no run), one
+    /// worker takes the recovery over by compare-and-swap on the record, and starts the run.
+    /// </summary>
+    private async Task WaitForStudyRunAsync(string key, StudyRecord record, ObjectProperties properties, CancellationToken cancellationToken)
+    {
+        while (await _client.Store.GetPropertiesAsync(TrackingKeys.Run(record.RunId), cancellationToken).ConfigureAwait(false) is null)
         {
-            var run = await _client.Runs.StartAsync(record.Experiment, options, cancellationToken).ConfigureAwait(false);
-            await run.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            await run.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (PreconditionFailedException)
-        {
-            // Another worker created it at the same time.
+            var now = await _client.Store.GetCurrentTimeAsync(cancellationToken).ConfigureAwait(false);
+            if (now - properties.LastModified > _client.TrackingOptions.CrashGracePeriod)
+            {
+                try
+                {
+                    record.RecoveredBy = $"{Environment.MachineName}:{Environment.ProcessId}";
+                    await _client.Store.WriteAsync(key, RecordStore.Serialize(record, SearchJsonContext.Default.StudyRecord), WriteCondition.IfMatch(properties.ETag), cancellationToken).ConfigureAwait(false);
+                    await StartStudyRunAsync(record, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (PreconditionFailedException)
+                {
+                    // Another worker recovers it; wait for its run.
+                    properties = await _client.Store.GetPropertiesAsync(key, cancellationToken).ConfigureAwait(false) ?? properties;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _client.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -231,7 +231,7 @@ public sealed class StudyTests(StoreKind kind)
     {
         var study = await _client.Studies.OpenAsync("cancelled", new StudyOptions { Sampler = new SeededRandom(9) });
         using var cancellation = new CancellationTokenSource();
-        var started = new TaskCompletionSource<Trial>();
+        var started = new TaskCompletionSource<Trial>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var search = study.OptimizeAsync(async (trial, ct) => { started.TrySetResult(trial); await Task.Delay(Timeout.Infinite, ct); return 0; }, 5, cancellation.Token);
         var running = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));

@@ -20,6 +20,9 @@ internal sealed class StudyRecord : IRecord
     public DateTimeOffset CreatedAt { get; set; }
 
     public string? CreatedBy { get; set; }
+
+    /// <summary>Set by the worker that started the study's run after its creator died before starting it.</summary>
+    public string? RecoveredBy { get; set; }
 }
 
 /// <summary><c>studies/{study}/trials/{number}.json</c>: one trial.</summary>

@@ -73,8 +73,8 @@ public sealed class HyperbandPrunerTests
     {
         var pruner = new HyperbandPruner(new HyperbandPrunerOptions { MinResource = 1, MaxResource = 100, ReductionFactor = 3 });
         var brackets = new HyperbandPruner.Brackets(1, 100, 3);
-        var inZero = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(Study, n) == 0).ToList();
-        var elsewhere = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(Study, n) != 0).Take(10).ToList();
+        var inZero = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(StudyName, n) == 0).ToList();
+        var elsewhere = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(StudyName, n) != 0).Take(10).ToList();
 
         // Bracket 0 judges at step 1 (rungs 1, 3, 9, ...). Ten trials of other brackets reported 0.1 there; one of bracket 0 reported 5.
         var others = elsewhere.Select(n => Trial(n, TrialState.Running, Flat(0.1, 1))).ToList();
@@ -92,7 +92,7 @@ public sealed class HyperbandPrunerTests
     {
         var pruner = new HyperbandPruner(new HyperbandPrunerOptions { MinResource = 1, MaxResource = 100, ReductionFactor = 3 });
         var brackets = new HyperbandPruner.Brackets(1, 100, 3);
-        var inTwo = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(Study, n) == 2).Take(2).ToList();
+        var inTwo = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(StudyName, n) == 2).Take(2).ToList();
         var others = new List<TrialInfo> { Complete(inTwo[1], Flat(1, 99)) };
 
         Assert.That(pruner.ShouldPrune(Context(inTwo[0], Flat(50, 8), others)), Is.False, "bracket 2's first rung is at 9");
@@ -104,7 +104,7 @@ public sealed class HyperbandPrunerTests
     {
         var pruner = new HyperbandPruner();
         var brackets = new HyperbandPruner.Brackets(1, 100, 3);
-        var inZero = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(Study, n) == 0).Take(2).ToList();
+        var inZero = Enumerable.Range(0, 500).Where(n => brackets.BracketOf(StudyName, n) == 0).Take(2).ToList();
         var running = new List<TrialInfo> { Trial(inZero[1], TrialState.Running, Flat(1, 99)) };
         var complete = new List<TrialInfo> { Complete(inZero[1], Flat(1, 99)) };
 

@@ -5,7 +5,7 @@ namespace MlOps.Sdk.Tests.Search.Pruners;
 /// <summary>Builds trials and pruning contexts by hand (the study machinery is not needed to judge a pruner).</summary>
 internal static class PrunerTrials
 {
-    public const string Study = "study";
+    public const string StudyName = "study";
 
     private static readonly Dictionary<string, ParameterDistribution> NoDistributions = [];
     private static readonly Dictionary<string, double> NoParameters = [];
@@ -31,6 +31,6 @@ internal static class PrunerTrials
     public static List<TrialInfo> CompleteFlat(long lastStep, params double[] values)
         => [.. values.Select((v, i) => Complete(i, Flat(v, lastStep)))];
 
-    public static PruningContext Context(int number, IReadOnlyDictionary<long, double> values, IReadOnlyList<TrialInfo> others, StudyDirection direction = StudyDirection.Minimize, string study = Study)
+    public static PruningContext Context(int number, IReadOnlyDictionary<long, double> values, IReadOnlyList<TrialInfo> others, StudyDirection direction = StudyDirection.Minimize, string study = StudyName)
         => new(study, direction, number, values, others);
 }
