@@ -197,6 +197,7 @@ try
                 {
                     trial.SuggestFloat("x", -5, 10);
                     trial.Report(1.0, 0);
+                    await Task.Delay(500, ct);   // long enough for the parameter and the report to be stored in the background
                     Console.WriteLine($"TRIAL {trial.Number} {trial.Run.Id}");
                     await Task.Delay(Timeout.Infinite, ct);
                     return 0;

@@ -58,11 +58,14 @@ public partial class ModelCatalog
         return await RegisterCoreAsync(name, model, inputSchema, options, options.Run, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Registers a model that an ended run saved (a search's best trial), linked to that run as its source.</summary>
-    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, CancellationToken cancellationToken)
-        => RegisterCoreAsync(name, model, inputSchema, options, null, cancellationToken, sourceRun);
+    /// <summary>
+    /// Registers a model that an ended run saved (a search's best trial) as the very content it stored, linked to that
+    /// run as its source; <paramref name="model"/> (loaded from that content) gives the schemas.
+    /// </summary>
+    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, RunArtifact saved, CancellationToken cancellationToken)
+        => RegisterCoreAsync(name, model, inputSchema, options, null, cancellationToken, sourceRun, new ContentInfo(saved.Sha256, saved.Size, uploaded: false));
 
-    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken, RunInfo? endedRun = null)
+    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken, RunInfo? endedRun = null, ContentInfo? saved = null)
     {
         RegistryNames.Name(name, "Model");
         ArgumentNullException.ThrowIfNull(model);
@@ -72,8 +75,17 @@ public partial class ModelCatalog
         var temporary = Path.Combine(Path.GetTempPath(), $"mlops-model-{Guid.NewGuid():N}.zip");
         try
         {
-            mlContext.Model.Save(model, inputSchema, temporary);
-            var stored = await _context.Content.PutFileAsync(temporary, cancellationToken).ConfigureAwait(false);
+            ContentInfo stored;
+            if (saved is not null)
+            {
+                stored = saved;
+            }
+            else
+            {
+                mlContext.Model.Save(model, inputSchema, temporary);
+                stored = await _context.Content.PutFileAsync(temporary, cancellationToken).ConfigureAwait(false);
+            }
+
             var record = new ModelVersionRecord
             {
                 Name = name,

@@ -13,7 +13,7 @@ namespace MlOps.Sdk.Search;
 /// await study.OptimizeAsync(objective, new SearchBudget { Trials = 100, Timeout = TimeSpan.FromHours(1) });
 /// </code>
 /// </example>
-public sealed class SearchBudget
+public sealed class SearchBudget : IValidatableObject
 {
     /// <summary>Gets or sets how many trials this call runs (this process; other workers run their own).</summary>
     /// <value>Default none; at least 1.</value>
@@ -22,7 +22,8 @@ public sealed class SearchBudget
 
     /// <summary>
     /// Gets or sets how many trials the study holds at most, counted over every worker: trial numbers at or above it are
-    /// never created, so the workers of a distributed study stop together. Waiting and stale trials are still taken.
+    /// never created, so the workers of a distributed study stop together. Waiting and stale trials are still taken while
+    /// the search runs; one that goes stale after every worker stopped is taken by the next search of the study.
     /// </summary>
     /// <value>Default none; at least 1.</value>
     [Range(1, int.MaxValue)]
@@ -38,7 +39,8 @@ public sealed class SearchBudget
     public double? TargetValue { get; set; }
 
     /// <summary>
-    /// Gets or sets how many trials of this call may fail before the search stops and rethrows the last failure's exception.
+    /// Gets or sets at how many failed trials of this call the search stops and rethrows the last failure's exception (a
+    /// NaN value fails a trial with an <see cref="InvalidOperationException"/>).
     /// </summary>
     /// <value>Default 1 (the first exception in the objective stops the search, as a bug should); at least 1.</value>
     [Range(1, int.MaxValue)]
@@ -48,6 +50,15 @@ public sealed class SearchBudget
     /// <value>Default 1; between 1 and 1,024.</value>
     [Range(1, 1024)]
     public int Parallelism { get; set; } = 1;
+
+    /// <inheritdoc />
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (TargetValue is { } target && !double.IsFinite(target))
+        {
+            yield return new ValidationResult($"TargetValue must be a finite number, not {target}.", [nameof(TargetValue)]);
+        }
+    }
 
     /// <summary>Creates a budget of a number of trials.</summary>
     /// <param name="trials">How many trials this call runs.</param>

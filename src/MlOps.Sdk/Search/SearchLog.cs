@@ -31,4 +31,10 @@ internal static partial class SearchLog
 
     [LoggerMessage(EventId = 3308, Level = LogLevel.Information, Message = "Study {Study}: search stopped ({Reason}) after {Trials} trials here")]
     public static partial void SearchStopped(this ILogger logger, string study, SearchStopReason reason, int trials);
+
+    [LoggerMessage(EventId = 3309, Level = LogLevel.Warning, Message = "Study {Study}: trial {Number}'s record cannot be read; it is left out of the study until it can")]
+    public static partial void TrialUnreadable(this ILogger logger, string study, int number, Exception exception);
+
+    [LoggerMessage(EventId = 3310, Level = LogLevel.Warning, Message = "Study {Study}: re-reading the trials in the background failed; pruning decisions use the trials as last read")]
+    public static partial void RefreshFailed(this ILogger logger, string study, Exception exception);
 }

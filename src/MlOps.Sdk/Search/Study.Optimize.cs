@@ -33,27 +33,38 @@ public partial class Study
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(budget);
         OptionsValidation.ThrowIfInvalid(budget);
-        if (budget.TargetValue is { } target && !double.IsFinite(target))
-        {
-            throw new ArgumentOutOfRangeException(nameof(budget), target, "SearchBudget.TargetValue must be a finite number.");
-        }
 
         var search = new SearchState(budget, Stopwatch.StartNew());
         var slots = new Task[budget.Parallelism];
         for (var i = 0; i < slots.Length; i++)
         {
-            slots[i] = Task.Run(() => RunSlotAsync(objective, search, cancellationToken), CancellationToken.None);
+            slots[i] = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        await RunSlotAsync(objective, search, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        // The store failed (or a bug): the other slots stop too, and the failure surfaces once they have.
+                        search.Fault ??= ExceptionDispatchInfo.Capture(ex);
+                        search.Stop(SearchStopReason.Cancelled);
+                    }
+                },
+                CancellationToken.None);
         }
 
         await Task.WhenAll(slots).ConfigureAwait(false);
         SearchLog.SearchStopped(_logger, Name, search.Reason, search.Complete + search.Pruned + search.Failed);
+        search.Fault?.Throw();
         cancellationToken.ThrowIfCancellationRequested();
         await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
         var best = Best(Snapshot());
         await TryTagStudyRunAsync(best).ConfigureAwait(false);
-        if (search.Reason == SearchStopReason.TooManyFailures && search.LastFailure is { } failure)
+        if (search.Reason == SearchStopReason.TooManyFailures)
         {
-            failure.Throw();
+            search.LastFailure?.Throw();
         }
 
         return new SearchResult(search.Reason, best, search.Complete, search.Pruned, search.Failed, search.Clock.Elapsed);
@@ -129,13 +140,12 @@ public partial class Study
         var live = Live(trial);
         TrialState state;
         double? value = null;
-        string? reason = null;
         Exception? failure = null;
         try
         {
             value = await objective(trial, cancellationToken).ConfigureAwait(false);
             state = double.IsNaN(value.Value) ? TrialState.Failed : TrialState.Complete;
-            reason = state == TrialState.Failed ? "The objective returned NaN." : null;
+            failure = state == TrialState.Failed ? new InvalidOperationException($"The objective returned NaN for trial {trial.Number} of study '{Name}'.") : null;
         }
         catch (TrialPrunedException)
         {
@@ -144,26 +154,26 @@ public partial class Study
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
             state = TrialState.Failed;
-            reason = "Cancelled.";
             failure = ex;
             search.Stop(SearchStopReason.Cancelled);
         }
         catch (Exception ex)
         {
             state = TrialState.Failed;
-            reason = $"{ex.GetType().FullName}: {ex.Message}";
             failure = ex;
             SearchLog.TrialFailed(_logger, Name, trial.Number, ex);
         }
 
         try
         {
-            await EndTrialAsync(live, state, state == TrialState.Complete ? value : null, reason, failure, CancellationToken.None).ConfigureAwait(false);
+            await EndTrialAsync(live, state, state == TrialState.Complete ? value : null, failure, CancellationToken.None).ConfigureAwait(false);
         }
         catch (TrialNotActiveException ex)
         {
-            // Judged stale and taken over while it ran (a long pause): the other attempt's result is the study's.
+            // Judged stale and taken over while it ran (a long pause): the other attempt's result is the study's, and
+            // this one counts for nothing.
             SearchLog.TrialTakenOver(_logger, Name, trial.Number, ex.State);
+            return;
         }
 
         switch (state)
@@ -180,9 +190,9 @@ public partial class Study
                     break;
                 }
 
+                search.LastFailure = ExceptionDispatchInfo.Capture(failure!);
                 if (Interlocked.Increment(ref search.Failed) >= search.Budget.MaxFailedTrials)
                 {
-                    search.LastFailure = failure is null ? null : ExceptionDispatchInfo.Capture(failure);
                     search.Stop(SearchStopReason.TooManyFailures);
                 }
 
@@ -192,16 +202,25 @@ public partial class Study
 
     /// <summary>
     /// Ends a trial: its record first (by compare-and-swap, only while this attempt holds it), then its run, so that while
-    /// the record says Running the run still sends heartbeats.
+    /// the record says Running the run still sends heartbeats. When the record cannot be written (the store failed) the
+    /// run is killed, so that its heartbeats stop, the trial goes stale and is retried. When another worker took the
+    /// trial over, the run is killed and tagged so, without a value.
     /// </summary>
-    private async Task<TrialInfo> EndTrialAsync(LiveTrial live, TrialState state, double? value, string? reason, Exception? failure, CancellationToken cancellationToken)
+    /// <exception cref="TrialNotActiveException">Another worker took the trial over after it went stale.</exception>
+    private async Task<TrialInfo> EndTrialAsync(LiveTrial live, TrialState state, double? value, Exception? failure, CancellationToken cancellationToken, string? reason = null)
     {
         var trial = live.Trial;
-        trial.MarkEnded();
-        await live.WaitForPersistAsync().ConfigureAwait(false);
+        trial.MarkEnded(state);
+        await live.StopPersistingAsync().ConfigureAwait(false);
         var parameters = trial.ParameterRecords();
         var intermediate = trial.IntermediateCopy();
         var end = _client.TimeProvider.GetUtcNow();
+        reason ??= failure switch
+        {
+            null => null,
+            OperationCanceledException => "Cancelled.",
+            _ => $"{failure.GetType().FullName}: {failure.Message}",
+        };
         TrialRecord? recorded;
         bool written;
         try
@@ -226,25 +245,35 @@ public partial class Study
                 },
                 cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            lock (_gate)
-            {
-                _live.Remove(trial.Number);
-            }
+            Forget(trial);
+            await EndRunAsync(trial.Run, null, null, null, "Unrecorded").ConfigureAwait(false);
+            throw;
         }
 
-        await EndRunAsync(trial.Run, state, value, failure, reason).ConfigureAwait(false);
+        Forget(trial);
         if (!written)
         {
-            throw new TrialNotActiveException(Name, trial.Number, recorded?.State ?? TrialState.Stale, "recording this attempt's result (another worker took the trial over after it went stale)");
+            await EndRunAsync(trial.Run, null, null, null, TrialState.Stale.ToString()).ConfigureAwait(false);
+            throw new TrialNotActiveException(Name, trial.Number, recorded?.State ?? TrialState.Stale, "recording this attempt's result (the trial went stale and another worker took it over)");
         }
 
+        await EndRunAsync(trial.Run, state, value, failure, state.ToString()).ConfigureAwait(false);
         SearchLog.TrialEnded(_logger, Name, trial.Number, state, value);
         return ToInfo(recorded!);
     }
 
-    private async Task EndRunAsync(Run run, TrialState state, double? value, Exception? failure, string? reason)
+    private void Forget(Trial trial)
+    {
+        lock (_gate)
+        {
+            _live.Remove(trial.Number);
+        }
+    }
+
+    /// <summary>Ends a trial's run: Finished (Complete, Pruned), Failed, or Killed (cancelled, or <paramref name="state"/> <see langword="null"/>: not recorded).</summary>
+    private async Task EndRunAsync(Run run, TrialState? state, double? value, Exception? failure, string tag)
     {
         try
         {
@@ -253,14 +282,14 @@ public partial class Study
                 run.LogMetric("value", v);
             }
 
-            run.SetTag("mlops.trial.state", state.ToString());
-            if (state == TrialState.Failed && failure is OperationCanceledException)
+            run.SetTag("mlops.trial.state", tag);
+            if (state is null || (state == TrialState.Failed && failure is OperationCanceledException))
             {
                 await run.KillAsync(CancellationToken.None).ConfigureAwait(false);
             }
             else if (state == TrialState.Failed)
             {
-                await run.FailAsync(failure ?? new InvalidOperationException(reason ?? "The trial failed."), CancellationToken.None).ConfigureAwait(false);
+                await run.FailAsync(failure ?? new InvalidOperationException("The trial failed."), CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
@@ -269,7 +298,7 @@ public partial class Study
         }
         catch (Exception ex) when (ex is ObjectStoreException or RunNotActiveException or PreconditionFailedException)
         {
-            // The trial's record is the study's truth and is written; the run shows Crashed if it cannot be ended.
+            // The trial's record is the study's truth; a run that cannot be ended shows Crashed.
             SearchLog.ReportNotStored(_logger, Name, -1, ex);
         }
         finally
@@ -327,36 +356,94 @@ public partial class Study
     }
 
     /// <summary>A trial running in this process: its run's id (the attempt) and its report writer.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The token source is disposed when the trial ends (StopPersistingAsync).")]
     private sealed class LiveTrial(Trial trial, string runId)
     {
         private readonly object _gate = new();
+        private readonly CancellationTokenSource _ending = new();
         private Task _persisting = Task.CompletedTask;
-        private long _lastPersistTicks;
+        private bool _dirty;
+        private bool _writing;
 
         public Trial Trial { get; } = trial;
 
         public string RunId { get; } = runId;
 
-        /// <summary>Stores the reports at most about once per second, one write at a time; what comes between is stored by the next one, or when the trial ends.</summary>
+        /// <summary>
+        /// Stores new parameters and reports in the background: at once, then at most about once per second, one write at a
+        /// time; what comes meanwhile goes with the next write, or with the trial's end.
+        /// </summary>
         public void SchedulePersist(Study study)
         {
             lock (_gate)
             {
-                if (!_persisting.IsCompleted || Stopwatch.GetElapsedTime(_lastPersistTicks) < ReportInterval)
+                _dirty = true;
+                if (_writing || _ending.IsCancellationRequested)
                 {
                     return;
                 }
 
-                _lastPersistTicks = Stopwatch.GetTimestamp();
-                _persisting = study.PersistAsync(this);
+                _writing = true;
+                _persisting = Task.Run(() => PersistLoopAsync(study));
             }
         }
 
-        public Task WaitForPersistAsync()
+        /// <summary>Stops the background writes (the trial's end stores everything) and waits for one in flight.</summary>
+        public async Task StopPersistingAsync()
         {
+            Task persisting;
             lock (_gate)
             {
-                return _persisting;
+                _ending.Cancel();
+                persisting = _persisting;
+            }
+
+            await persisting.ConfigureAwait(false);
+            _ending.Dispose();
+        }
+
+        private async Task PersistLoopAsync(Study study)
+        {
+            // A short trial ends before this and stores everything once, with its end.
+            if (!await DelayAsync(FirstPersistDelay).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    _writing = false;
+                }
+
+                return;
+            }
+
+            while (true)
+            {
+                lock (_gate)
+                {
+                    if (!_dirty || _ending.IsCancellationRequested)
+                    {
+                        _writing = false;
+                        return;
+                    }
+
+                    _dirty = false;
+                }
+
+                await study.PersistAsync(this).ConfigureAwait(false);
+                await DelayAsync(ReportInterval).ConfigureAwait(false);
+            }
+        }
+
+        /// <returns><see langword="false"/> when the trial ended meanwhile (its end stores everything).</returns>
+        private async Task<bool> DelayAsync(TimeSpan delay)
+        {
+            try
+            {
+                await Task.Delay(delay, _ending.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
     }
@@ -377,6 +464,8 @@ public partial class Study
         public SearchStopReason Reason { get; private set; }
 
         public ExceptionDispatchInfo? LastFailure { get; set; }
+
+        public ExceptionDispatchInfo? Fault { get; set; }
 
         public bool Stopped => Volatile.Read(ref _stopped) != 0;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using MlOps.Sdk.Records;
 using MlOps.Sdk.Storage;
@@ -11,12 +12,21 @@ namespace MlOps.Sdk.Search;
 /// </content>
 public partial class Study
 {
-    /// <summary>Reads the trials that changed since the last refresh; one listing, plus one read per changed trial.</summary>
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the trials that changed since the last refresh: one listing, plus one read per changed trial. Skipped when
+    /// the last refresh finished less than <paramref name="maxAge"/> ago.
+    /// </summary>
+    private async Task RefreshAsync(CancellationToken cancellationToken, TimeSpan maxAge = default)
     {
+        if (maxAge > TimeSpan.Zero && Stopwatch.GetElapsedTime(Volatile.Read(ref _refreshedAt)) < maxAge)
+        {
+            return;
+        }
+
         await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var started = Stopwatch.GetTimestamp();
             var changed = new List<ObjectProperties>();
             await foreach (var item in _client.Store.ListAsync(_trialsPrefix, cancellationToken).ConfigureAwait(false))
             {
@@ -28,7 +38,8 @@ public partial class Study
 
                 lock (_gate)
                 {
-                    if (_cache.TryGetValue(number, out var cached) && (cached.ETag == item.ETag || cached.Record.State is TrialState.Complete or TrialState.Pruned or TrialState.Failed))
+                    if ((_cache.TryGetValue(number, out var cached) && (cached.ETag == item.ETag || cached.Record.State is TrialState.Complete or TrialState.Pruned or TrialState.Failed))
+                        || (_unreadable.TryGetValue(number, out var unreadable) && unreadable == item.ETag))
                     {
                         continue;
                     }
@@ -46,9 +57,23 @@ public partial class Study
                     async (i, ct) => read[i] = (await _client.Store.ReadAsync(changed[i].Key, ct).ConfigureAwait(false), SearchKeys.TrialNumber(changed[i].Key, _trialsPrefix))).ConfigureAwait(false);
                 foreach (var (stored, number) in read)
                 {
-                    if (stored is not null)
+                    if (stored is null)
+                    {
+                        continue;
+                    }
+
+                    try
                     {
                         Remember(number, RecordStore.Deserialize(stored.Properties.Key, stored.Content, SearchJsonContext.Default.TrialRecord), stored.Properties, bulk: true);
+                    }
+                    catch (RecordFormatException ex)
+                    {
+                        // One damaged trial must not stop the study: it is left out (its number stays taken) and reported.
+                        SearchLog.TrialUnreadable(_logger, Name, number, ex);
+                        lock (_gate)
+                        {
+                            _unreadable[number] = stored.Properties.ETag;
+                        }
                     }
                 }
             }
@@ -58,6 +83,8 @@ public partial class Study
                 _snapshotAt = _client.TimeProvider.GetUtcNow();
                 RebuildSnapshot();
             }
+
+            Volatile.Write(ref _refreshedAt, started);
         }
         finally
         {
@@ -82,15 +109,15 @@ public partial class Study
                 {
                     await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is ObjectStoreException or RecordFormatException)
+                catch (Exception ex)
                 {
-                    SearchLog.ReportNotStored(_logger, Name, -1, ex);
+                    SearchLog.RefreshFailed(_logger, Name, ex);
                 }
             });
         }
     }
 
-    /// <summary>Keeps a record read or written; an older version than the one cached is ignored.</summary>
+    /// <summary>Keeps a record read or written; an older revision than the one cached is ignored.</summary>
     private void Remember(int number, TrialRecord record, ObjectProperties properties, bool bulk = false)
     {
         if (record.Number != number)
@@ -103,15 +130,27 @@ public partial class Study
         {
             info = ToInfo(record);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or OverflowException or RecordFormatException)
         {
             throw new RecordFormatException(properties.Key, $"is not a valid trial: {ex.Message}", ex);
         }
 
         lock (_gate)
         {
-            var known = _cache.ContainsKey(number);
+            _unreadable.Remove(number);
+            var known = _cache.TryGetValue(number, out var cached);
+            if (known && cached!.Record.Revision > record.Revision)
+            {
+                // A read that raced with a newer write of this process: keep the newer.
+                return;
+            }
+
             _cache[number] = new CachedTrial(record, properties.ETag, properties.LastModified, info);
+            if (bulk)
+            {
+                return;
+            }
+
             var at = known ? Array.BinarySearch(_snapshot, info, TrialNumberComparer.Instance) : -1;
             if (at >= 0)
             {
@@ -120,7 +159,7 @@ public partial class Study
                 snapshot[at] = info;
                 _snapshot = snapshot;
             }
-            else if (!bulk)
+            else
             {
                 RebuildSnapshot();
             }
@@ -174,17 +213,20 @@ public partial class Study
             }
         }
 
+        // A live trial is in the snapshot from its creation on; one that is not (being created) goes at the end.
+        var appended = false;
         foreach (var (number, current) in byNumber)
         {
             if (number != except)
             {
                 result.Add(current);
+                appended = true;
             }
         }
 
-        if (byNumber.Count > 0)
+        if (appended)
         {
-            result.Sort((a, b) => a.Number.CompareTo(b.Number));
+            result.Sort(TrialNumberComparer.Instance);
         }
 
         return [.. result];
@@ -274,24 +316,41 @@ public partial class Study
             }
         }
 
-        lock (_gate)
-        {
-            RebuildSnapshot();
-        }
     }
 
     /// <summary>Takes a waiting trial, else a stale one with retries left, else creates trial max+1 (below <paramref name="totalTrials"/>).</summary>
     /// <returns>The running trial, or <see langword="null"/> when the study holds <paramref name="totalTrials"/> trials and none waits.</returns>
     private async Task<Trial?> AskCoreAsync(int? totalTrials, CancellationToken cancellationToken)
     {
-        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken, AskRefreshInterval).ConfigureAwait(false);
         await MarkStaleTrialsAsync(force: false, cancellationToken).ConfigureAwait(false);
         var runId = Guid.CreateVersion7(_client.TimeProvider.GetUtcNow()).ToString("N");
         var start = _client.TimeProvider.GetUtcNow();
 
-        TrialRecord? claimed = null;
-        foreach (var candidate in Snapshot().Where(Claimable))
+        // The run's heartbeat before the record that names it: other workers judge the trial by it from the first moment.
+        await _client.Store.WriteAsync(TrackingKeys.Heartbeat(runId), BinaryData.FromString("{}"), cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
         {
+            return await AskWithHeartbeatAsync(totalTrials, runId, start, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await TryDeleteHeartbeatAsync(runId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<Trial?> AskWithHeartbeatAsync(int? totalTrials, string runId, DateTimeOffset start, CancellationToken cancellationToken)
+    {
+        // Workers start at different waiting trials, so that a queue of them is not fought over one at a time.
+        var claimable = Snapshot().Where(Claimable).ToList();
+        var offset = claimable.Count == 0 ? 0 : Random.Shared.Next(claimable.Count);
+        TrialRecord? claimed = null;
+        TrialState claimedFrom = default;
+        for (var i = 0; i < claimable.Count && claimed is null; i++)
+        {
+            var candidate = claimable[(offset + i) % claimable.Count];
+            var from = TrialState.Waiting;
             var (updated, _) = await UpdateTrialAsync(
                 candidate.Number,
                 current =>
@@ -301,6 +360,7 @@ public partial class Study
                         return null;
                     }
 
+                    from = current.State;
                     var copy = current.Clone();
                     copy.State = TrialState.Running;
                     copy.RunId = runId;
@@ -314,12 +374,11 @@ public partial class Study
             if (updated is { State: TrialState.Running } && updated.RunId == runId)
             {
                 claimed = updated;
+                claimedFrom = from;
                 if (updated.StaleRunIds.Count > 0)
                 {
                     SearchLog.TrialRetried(_logger, Name, updated.Number, updated.StaleRunIds.Count + 1);
                 }
-
-                break;
             }
         }
 
@@ -346,18 +405,39 @@ public partial class Study
                 cancellationToken).ConfigureAwait(false);
             if (claimed is null)
             {
+                await TryDeleteHeartbeatAsync(runId).ConfigureAwait(false);
                 return null;
             }
+
+            claimedFrom = TrialState.Running;
         }
 
-        return await StartTrialAsync(claimed, cancellationToken).ConfigureAwait(false);
+        return await StartTrialAsync(claimed, claimedFrom, cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task TryDeleteHeartbeatAsync(string runId)
+    {
+        try
+        {
+            await _client.Store.DeleteAsync(TrackingKeys.Heartbeat(runId)).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException)
+        {
+            // Left behind: a heartbeat without a run is read by nothing.
+        }
+    }
+
+    /// <summary>One past the highest number known (readable or not). Call under the lock.</summary>
+    private int NextNumber() => Math.Max(_cache.Count == 0 ? 0 : _cache.Keys.Max() + 1, _unreadable.Count == 0 ? 0 : _unreadable.Keys.Max() + 1);
 
     private bool Claimable(TrialInfo trial)
         => trial.State == TrialState.Waiting || (trial.State == TrialState.Stale && trial.StaleRunIds.Count <= _staleRetries);
 
-    /// <summary>Starts the trial's run (with the id the record names) and makes the trial live in this process.</summary>
-    private async Task<Trial> StartTrialAsync(TrialRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the trial's run (with the id the record names) and makes the trial live in this process. If the run cannot
+    /// start, a claimed trial goes back to what it was (Waiting, Stale) and a new one is recorded Failed.
+    /// </summary>
+    private async Task<Trial> StartTrialAsync(TrialRecord record, TrialState claimedFrom, CancellationToken cancellationToken)
     {
         var options = new StartRunOptions
         {
@@ -379,8 +459,8 @@ public partial class Study
         }
         catch (Exception ex)
         {
-            // Nobody else can finish it: record why, so that it does not wait for the grace period to go stale.
-            await TryFailUnstartedAsync(record, ex).ConfigureAwait(false);
+            // Nobody else can finish it: give it back, or record why, rather than let it wait out the grace period.
+            await TryReleaseUnstartedAsync(record, claimedFrom, ex).ConfigureAwait(false);
             throw;
         }
 
@@ -394,7 +474,7 @@ public partial class Study
         return trial;
     }
 
-    private async Task TryFailUnstartedAsync(TrialRecord record, Exception exception)
+    private async Task TryReleaseUnstartedAsync(TrialRecord record, TrialState claimedFrom, Exception exception)
     {
         try
         {
@@ -408,9 +488,22 @@ public partial class Study
                     }
 
                     var copy = current.Clone();
-                    copy.State = TrialState.Failed;
-                    copy.FailureReason = $"Its run could not start: {exception.GetType().Name}: {exception.Message}";
-                    copy.EndTime = _client.TimeProvider.GetUtcNow();
+                    if (claimedFrom is TrialState.Waiting or TrialState.Stale)
+                    {
+                        copy.State = claimedFrom;
+                        copy.RunId = claimedFrom == TrialState.Stale ? current.StaleRunIds.LastOrDefault() : null;
+                        copy.Worker = null;
+                        copy.StartTime = null;
+                    }
+                    else
+                    {
+                        copy.State = TrialState.Failed;
+                        copy.FailureReason = exception is OperationCanceledException
+                            ? "Cancelled before its run started."
+                            : $"Its run could not start: {exception.GetType().Name}: {exception.Message}";
+                        copy.EndTime = _client.TimeProvider.GetUtcNow();
+                    }
+
                     return copy;
                 },
                 CancellationToken.None).ConfigureAwait(false);
@@ -430,10 +523,10 @@ public partial class Study
         int number;
         lock (_gate)
         {
-            number = _cache.Count == 0 ? 0 : _cache.Keys.Max() + 1;
+            number = NextNumber();
         }
 
-        for (var conflicts = 0; ; conflicts++)
+        while (true)
         {
             if (number >= totalTrials)
             {
@@ -447,33 +540,15 @@ public partial class Study
             {
                 var properties = await _client.Store.WriteAsync(key, RecordStore.Serialize(record, SearchJsonContext.Default.TrialRecord), WriteCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
                 Remember(number, record, properties);
-                lock (_gate)
-                {
-                    RebuildSnapshot();
-                }
-
                 return (record, properties);
             }
             catch (PreconditionFailedException)
             {
-                // Another worker has this number: learn what it holds now (the samplers want it), then try the next.
-                if (conflicts % 8 == 7)
+                // Other workers went ahead: learn what the study holds now (the samplers want it too), then try past it.
+                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                lock (_gate)
                 {
-                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
-                    lock (_gate)
-                    {
-                        number = Math.Max(number + 1, _cache.Keys.Max() + 1);
-                    }
-                }
-                else
-                {
-                    var stored = await _client.Store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-                    if (stored is not null)
-                    {
-                        Remember(number, RecordStore.Deserialize(key, stored.Content, SearchJsonContext.Default.TrialRecord), stored.Properties);
-                    }
-
-                    number++;
+                    number = Math.Max(number + 1, NextNumber());
                 }
             }
         }
@@ -498,6 +573,11 @@ public partial class Study
 
                 var before = RecordStore.Deserialize(key, current.Content, SearchJsonContext.Default.TrialRecord);
                 var after = change(before);
+                if (after is not null)
+                {
+                    after.Revision = before.Revision + 1;
+                }
+
                 written = after is not null;
                 result = after ?? before;
                 return after is null ? null : RecordStore.Serialize(after, SearchJsonContext.Default.TrialRecord);

@@ -43,6 +43,12 @@ public partial class Study
 
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long after a trial's first suggestion or report its parameters and reports are stored for other workers to see.</summary>
+    private static readonly TimeSpan FirstPersistDelay = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How old this worker's view of the study may be when it asks for a trial (other workers' trials show up this late at most).</summary>
+    private static readonly TimeSpan AskRefreshInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly MlOpsClient _client = null!;
     private readonly StudyRecord _record = null!;
     private readonly Sampler _sampler = null!;
@@ -58,9 +64,11 @@ public partial class Study
     private readonly Dictionary<int, CachedTrial> _cache = [];
     private readonly Dictionary<int, LiveTrial> _live = [];
     private readonly Dictionary<int, DateTimeOffset> _checkedAt = [];
+    private readonly Dictionary<int, Azure.ETag> _unreadable = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private TrialInfo[] _snapshot = [];
     private DateTimeOffset _snapshotAt;
+    private long _refreshedAt;
     private Task _backgroundRefresh = Task.CompletedTask;
 
     internal Study(MlOpsClient client, StudyRecord record, StudyOptions options, Sampler sampler)
@@ -120,7 +128,7 @@ public partial class Study
     /// <param name="value">The objective's value.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The trial as recorded.</returns>
-    /// <exception cref="ArgumentException"><paramref name="trial"/> is not running in this study.</exception>
+    /// <exception cref="ArgumentException"><paramref name="trial"/> is not a trial this study started in this process.</exception>
     /// <exception cref="TrialNotActiveException">The trial already ended, or went stale and another worker took it over.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual Task<TrialInfo> TellAsync(Trial trial, double value, CancellationToken cancellationToken = default)
@@ -128,8 +136,8 @@ public partial class Study
         SdkCall.Enter();
         var live = Live(trial);
         return double.IsNaN(value)
-            ? EndTrialAsync(live, TrialState.Failed, null, "The objective returned NaN.", null, cancellationToken)
-            : EndTrialAsync(live, TrialState.Complete, value, null, null, cancellationToken);
+            ? EndTrialAsync(live, TrialState.Failed, null, new InvalidOperationException($"The objective returned NaN for trial {trial.Number} of study '{Name}'."), cancellationToken, "The objective returned NaN.")
+            : EndTrialAsync(live, TrialState.Complete, value, null, cancellationToken);
     }
 
     /// <summary>Ends a trial without a value: <see cref="TrialState.Pruned"/> or <see cref="TrialState.Failed"/>.</summary>
@@ -137,7 +145,7 @@ public partial class Study
     /// <param name="state"><see cref="TrialState.Pruned"/> or <see cref="TrialState.Failed"/>.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The trial as recorded.</returns>
-    /// <exception cref="ArgumentException"><paramref name="trial"/> is not running in this study, or <paramref name="state"/> is another state.</exception>
+    /// <exception cref="ArgumentException"><paramref name="trial"/> is not a trial this study started in this process, or <paramref name="state"/> is another state.</exception>
     /// <exception cref="TrialNotActiveException">The trial already ended, or went stale and another worker took it over.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual Task<TrialInfo> TellAsync(Trial trial, TrialState state, CancellationToken cancellationToken = default)
@@ -148,7 +156,7 @@ public partial class Study
             throw new ArgumentException($"A trial is told Pruned or Failed without a value, not {state}; tell a value to complete it.", nameof(state));
         }
 
-        return EndTrialAsync(Live(trial), state, null, state == TrialState.Failed ? "Told Failed." : null, null, cancellationToken);
+        return EndTrialAsync(Live(trial), state, null, state == TrialState.Failed ? new InvalidOperationException($"Trial {trial.Number} of study '{Name}' was told Failed.") : null, cancellationToken, state == TrialState.Failed ? "Told Failed." : null);
     }
 
     /// <summary>
@@ -241,16 +249,25 @@ public partial class Study
         var best = await GetBestTrialAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Study '{Name}' has no complete trial; there is no best model to register.");
         var run = await _client.Runs.GetAsync(best.RunId!, cancellationToken).ConfigureAwait(false);
-        if (!run.Artifacts.Any(a => a.Path == ModelArtifactPath))
+        var saved = run.Artifacts.FirstOrDefault(a => a.Path == ModelArtifactPath)
+            ?? throw new InvalidOperationException($"The best trial of study '{Name}' (trial {best.Number}, run {best.RunId}) saved no model; call trial.SaveModelAsync(model, schema) in the objective.");
+
+        // Loaded (hash verified) for its schemas; registered as the very bytes the trial saved.
+        var loaded = await _client.Models.LoadAsync(ModelRef.Parse($"runs:/{best.RunId}/{ModelArtifactPath}"), cancellationToken).ConfigureAwait(false);
+        var register = new RegisterModelOptions { Description = options?.Description, InputExample = options?.InputExample, ArtifactPath = options?.ArtifactPath };
+        foreach (var (tag, value) in options?.Tags ?? new Dictionary<string, string>())
         {
-            throw new InvalidOperationException($"The best trial of study '{Name}' (trial {best.Number}, run {best.RunId}) saved no model; call trial.SaveModelAsync(model, schema) in the objective.");
+            register.Tags[tag] = value;
         }
 
-        var loaded = await _client.Models.LoadAsync(ModelRef.Parse($"runs:/{best.RunId}/{ModelArtifactPath}"), cancellationToken).ConfigureAwait(false);
-        var register = options ?? new RegisterModelOptions();
+        foreach (var dataset in options?.Datasets ?? [])
+        {
+            register.Datasets.Add(dataset);
+        }
+
         register.Tags.TryAdd("mlops.study", Name);
         register.Tags.TryAdd("mlops.trial", best.Number.ToString(CultureInfo.InvariantCulture));
-        return await _client.Models.RegisterFromRunAsync(modelName, loaded.Model, loaded.InputSchema, register, run, cancellationToken).ConfigureAwait(false);
+        return await _client.Models.RegisterFromRunAsync(modelName, loaded.Model, loaded.InputSchema, register, run, saved, cancellationToken).ConfigureAwait(false);
     }
 
     private double SampleIndependent(Trial trial, string name, ParameterDistribution distribution)
@@ -324,7 +341,12 @@ public partial class Study
             }
         }
 
-        throw new ArgumentException($"{trial} is not running in study '{Name}' in this process (it ended, or belongs to another study).", nameof(trial));
+        if (trial.Host == _host && trial.EndedState is { } ended)
+        {
+            throw new TrialNotActiveException(Name, trial.Number, ended, "telling it a result (it already ended)");
+        }
+
+        throw new ArgumentException($"{trial} is not a trial this study started in this process.", nameof(trial));
     }
 
     /// <summary>What the study's trials ask of it.</summary>

@@ -161,7 +161,7 @@ public class StudyCatalog
         try
         {
             var value = await objective(trial, cancellationToken).ConfigureAwait(false);
-            trial.MarkEnded();
+            trial.MarkEnded(TrialState.Complete);
             run.LogMetric(metricName, value);
             await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             var writer = output ?? Console.Out;
@@ -171,7 +171,7 @@ public class StudyCatalog
         }
         catch (Exception ex)
         {
-            trial.MarkEnded();
+            trial.MarkEnded(TrialState.Failed);
             await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
             throw;
         }
@@ -220,7 +220,17 @@ public class StudyCatalog
         options.Tags["mlops.study"] = record.Name;
         options.Tags["mlops.kind"] = "study";
         options.Tags["mlops.study.direction"] = record.Direction.ToString();
-        var run = await _client.Runs.StartAsync(record.Experiment, options, cancellationToken).ConfigureAwait(false);
+        Run run;
+        try
+        {
+            run = await _client.Runs.StartAsync(record.Experiment, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Another worker started it (it took the start over while this one was paused): it exists, which is the point.
+            return;
+        }
+
         await run.CompleteAsync(cancellationToken).ConfigureAwait(false);
         await run.DisposeAsync().ConfigureAwait(false);
     }
@@ -232,6 +242,7 @@ public class StudyCatalog
     /// </summary>
     private async Task WaitForStudyRunAsync(string key, StudyRecord record, ObjectProperties properties, CancellationToken cancellationToken)
     {
+        var delay = TimeSpan.FromMilliseconds(20);
         while (await _client.Store.GetPropertiesAsync(TrackingKeys.Run(record.RunId), cancellationToken).ConfigureAwait(false) is null)
         {
             var now = await _client.Store.GetCurrentTimeAsync(cancellationToken).ConfigureAwait(false);
@@ -251,7 +262,8 @@ public class StudyCatalog
                 }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), _client.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(delay, _client.TimeProvider, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
     }
 

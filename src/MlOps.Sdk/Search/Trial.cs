@@ -24,7 +24,7 @@ public class Trial
     private readonly Dictionary<string, string> _fixed = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, double> _intermediate = [];
     private readonly Run _run = null!;
-    private bool _ended;
+    private TrialState? _ended;
 
     internal Trial(TrialHost host, int number, Run run, IEnumerable<TrialParameterRecord> preset, IReadOnlyDictionary<string, string>? fixedValues)
     {
@@ -219,12 +219,27 @@ public class Trial
         }
     }
 
+    /// <summary>Gets who runs the trial.</summary>
+    internal TrialHost Host => _host;
+
+    /// <summary>Gets the state the trial ended in, or <see langword="null"/> while it runs.</summary>
+    internal TrialState? EndedState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ended;
+            }
+        }
+    }
+
     /// <summary>Marks the trial ended: no more suggestions or reports.</summary>
-    internal void MarkEnded()
+    internal void MarkEnded(TrialState state)
     {
         lock (_gate)
         {
-            _ended = true;
+            _ended ??= state;
         }
     }
 
@@ -306,6 +321,7 @@ public class Trial
 
         external = distribution.ToExternal(value);
         _run.LogParameter(name, external);
+        _host.OnReport(this);
         return value;
     }
 
@@ -328,9 +344,9 @@ public class Trial
 
     private void ThrowIfEnded(string action)
     {
-        if (_ended)
+        if (_ended is { } state)
         {
-            throw new TrialNotActiveException(StudyName, Number, TrialState.Complete, action + " after the trial ended");
+            throw new TrialNotActiveException(StudyName, Number, state, action + " after the trial ended");
         }
     }
 }
@@ -344,5 +360,6 @@ internal abstract class TrialHost
 
     public abstract bool ShouldPrune(Trial trial);
 
+    /// <summary>Called when the trial suggested a new parameter or reported a value: the study stores it in the background.</summary>
     public abstract void OnReport(Trial trial);
 }

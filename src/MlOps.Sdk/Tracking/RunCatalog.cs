@@ -344,13 +344,17 @@ public partial class RunCatalog
                 await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
                 await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex) when (!(options.PresetRunId is not null && ex is PreconditionFailedException))
             {
                 await TryDeleteAsync(context.Store, TrackingKeys.Run(record.Id)).ConfigureAwait(false);
                 await TryDeleteAsync(context.Store, TrackingKeys.IndexPending(experiment, record.Id, record.Revision)).ConfigureAwait(false);
                 await TryDeleteAsync(context.Store, TrackingKeys.Heartbeat(record.Id)).ConfigureAwait(false);
                 throw;
             }
+
+            // A preset id that exists is another starter's run (a study's run recovered by another worker): nothing of
+            // this attempt is deleted, since every key it wrote is that run's too.
+
 
             run.StartBackground();
             TrackingLog.RunStarted(context.Logger, record.Id, experiment);

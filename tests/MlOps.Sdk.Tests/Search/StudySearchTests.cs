@@ -88,7 +88,9 @@ public sealed class StudySearchTests
         var version = await study.RegisterBestModelAsync("line");
 
         using var predictor = await _client.Models.LoadPredictorAsync<Point, Score>("models:/line/1");
+        var saved = (await _client.Runs.GetAsync(best.RunId!)).Artifacts.Single(a => a.Path == "model");
         Assert.That(version.SourceRunId, Is.EqualTo(best.RunId));
+        Assert.That(version.Sha256, Is.EqualTo(saved.Sha256), "the very bytes the trial saved");
         Assert.That(version.Parameters["iterations"], Is.EqualTo(best.Parameters["iterations"].ToString()));
         Assert.That(version.Tags["mlops.trial"], Is.EqualTo(best.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(predictor.Predict(new Point { X = 10 }).Value, Is.EqualTo(32).Within(8));
@@ -203,7 +205,7 @@ public sealed class StudySearchTests
         var zero = Assert.ThrowsAsync<OptionsValidationException>(() => study.OptimizeAsync(Objective, 0));
         var zeroTotal = Assert.ThrowsAsync<OptionsValidationException>(() => study.OptimizeAsync(Objective, new SearchBudget { TotalTrials = 0 }));
         var zeroParallel = Assert.ThrowsAsync<OptionsValidationException>(() => study.OptimizeAsync(Objective, new SearchBudget { Trials = 1, Parallelism = 0 }));
-        var badTarget = Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => study.OptimizeAsync(Objective, new SearchBudget { Trials = 1, TargetValue = double.NaN }));
+        var badTarget = Assert.ThrowsAsync<OptionsValidationException>(() => study.OptimizeAsync(Objective, new SearchBudget { Trials = 1, TargetValue = double.NaN }));
         var badRetries = Assert.ThrowsAsync<OptionsValidationException>(() => _client.Studies.OpenAsync("x", new StudyOptions { StaleTrialRetries = -1 }));
         var badName = Assert.ThrowsAsync<ArgumentException>(() => _client.Studies.OpenAsync("no/slashes"));
         var badTpe = Assert.Throws<OptionsValidationException>(() => new TpeSampler(new TpeSamplerOptions { EiCandidates = 0 }));

@@ -32,6 +32,9 @@ internal sealed class TrialRecord : IRecord
 
     public int Number { get; set; }
 
+    /// <summary>Bumped by every compare-and-swap: a reader keeps the highest it saw.</summary>
+    public long Revision { get; set; }
+
     public TrialState State { get; set; }
 
     /// <summary>Parameters chosen so far, in the order they were suggested.</summary>
@@ -61,6 +64,7 @@ internal sealed class TrialRecord : IRecord
     {
         SchemaVersion = SchemaVersion,
         Number = Number,
+        Revision = Revision,
         State = State,
         Parameters = [.. Parameters],
         Enqueued = Enqueued is null ? null : new(Enqueued, StringComparer.Ordinal),

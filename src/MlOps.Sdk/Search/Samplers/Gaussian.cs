@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlOps.Sdk.Search;
 
 /// <summary>Normal distribution functions for the Parzen estimators.</summary>
@@ -7,6 +8,7 @@ internal static class Gaussian
     private const double InvSqrt2 = 0.70710678118654752440;
 
     /// <summary>The complementary error function, with a fractional error below 1.2e-7 everywhere (Numerical Recipes' erfcc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Erfc(double x)
     {
         var z = Math.Abs(x);
@@ -25,6 +27,7 @@ internal static class Gaussian
     }
 
     /// <summary>The standard normal's mass in [<paramref name="a"/>, <paramref name="b"/>], accurate in both tails.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Mass(double a, double b)
     {
         if (a >= 0)
@@ -40,6 +43,7 @@ internal static class Gaussian
         return 1.0 - (0.5 * (Erfc(-a * InvSqrt2) + Erfc(b * InvSqrt2)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double LogSumExp(ReadOnlySpan<double> values)
     {
         var max = double.NegativeInfinity;

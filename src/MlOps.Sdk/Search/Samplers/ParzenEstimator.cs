@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MlOps.Sdk.Search;
 
 /// <summary>
@@ -75,6 +76,7 @@ internal sealed class ParzenEstimator
     private readonly ParzenDimension[] _dimensions;
 
     // observations: per dimension, the transformed values of the count observations, oldest first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ParzenEstimator(double[][] observations, int count, ParzenSpace[] spaces, TpeSamplerOptions options)
     {
         var weights = new double[count + 1];
@@ -133,6 +135,7 @@ internal sealed class ParzenEstimator
     public int KernelCount => _logWeights.Length;
 
     /// <summary>Draws one point: a kernel by weight, then a value from that kernel in each dimension (transformed; a stepped value on its grid).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sample(ref SearchRandom random, Span<double> point)
     {
         var u = random.NextDouble();
@@ -146,6 +149,7 @@ internal sealed class ParzenEstimator
     }
 
     /// <summary>The log density at a point; <paramref name="scratch"/> holds at least <see cref="KernelCount"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LogDensity(ReadOnlySpan<double> point, Span<double> scratch)
     {
         if (_dimensions.Length == 1)
@@ -193,6 +197,7 @@ internal sealed class NumericDimension : ParzenDimension
     private readonly double _upper;
 
     // multivariateDimensions: the dimension count of a multivariate estimator (Scott-like bandwidth), 0 for a univariate one (Optuna's neighbour rule).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NumericDimension(double[] observations, int count, ParzenSpace space, TpeSamplerOptions options, int multivariateDimensions, double[] weights)
     {
         _low = space.Low;
@@ -249,6 +254,7 @@ internal sealed class NumericDimension : ParzenDimension
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double Sample(int kernel, ref SearchRandom random)
     {
         var mu = _mu[kernel];
@@ -277,6 +283,7 @@ internal sealed class NumericDimension : ParzenDimension
         return value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AddLogDensity(double value, Span<double> perKernel)
     {
         var mu = _mu;
@@ -301,6 +308,7 @@ internal sealed class NumericDimension : ParzenDimension
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double LogMixtureDensity(double value)
     {
         var mu = _mu;
@@ -342,6 +350,7 @@ internal sealed class NumericDimension : ParzenDimension
     }
 
     /// <summary>Optuna's univariate rule: a kernel is as wide as the larger gap to its neighbours (the prior's centre among them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void NeighbourBandwidths(int count, bool considerEndpoints)
     {
         var n = count + 1;
@@ -389,6 +398,7 @@ internal sealed class CategoricalDimension : ParzenDimension
     private readonly double _logMiss;
     private readonly double[] _logMixture;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CategoricalDimension(double[] observations, int count, int choices, double priorWeight, double[] weights)
     {
         _choices = choices;
@@ -420,6 +430,7 @@ internal sealed class CategoricalDimension : ParzenDimension
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double Sample(int kernel, ref SearchRandom random)
     {
         var observed = _observed[kernel];
@@ -431,6 +442,7 @@ internal sealed class CategoricalDimension : ParzenDimension
         return random.NextInt(_choices);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AddLogDensity(double value, Span<double> perKernel)
     {
         var choice = (int)value;

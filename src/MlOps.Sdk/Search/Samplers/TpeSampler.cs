@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlOps.Sdk.Internal;
 
 namespace MlOps.Sdk.Search;
@@ -203,6 +204,7 @@ public class TpeSampler : Sampler
     }
 
     /// <summary>Builds l and g over the named parameters, draws the candidates from l, and returns the best one (transformed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double[] Suggest(SamplingContext context, string[] names, ParzenSpace[] spaces, ref SearchRandom random)
     {
         var (below, above) = Split(context);
@@ -250,6 +252,7 @@ public class TpeSampler : Sampler
     }
 
     /// <summary>A Parzen estimator over the trials of a group that have every named parameter with its distribution.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ParzenEstimator Estimator(List<TrialInfo> trials, string[] names, ParzenSpace[] spaces)
     {
         var observations = new double[names.Length][];
@@ -286,6 +289,7 @@ public class TpeSampler : Sampler
     /// Optuna's split: the best gamma(n) complete trials are good, topped up with the best pruned ones (furthest step,
     /// then value); the rest, and running trials under a constant liar, are bad. Both groups in number order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (List<TrialInfo> Below, List<TrialInfo> Above) Split(SamplingContext context)
     {
         var sign = context.Direction == StudyDirection.Maximize ? -1.0 : 1.0;
