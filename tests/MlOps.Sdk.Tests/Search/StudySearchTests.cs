@@ -47,6 +47,21 @@ public sealed class StudySearchTests
     }
 
     [Test]
+    public async Task Grid_ThroughTheStudy_VisitsEveryPointOnce_ThenStops()
+    {
+        var grid = new Dictionary<string, IReadOnlyList<object?>> { ["flag"] = [true, false], ["depth"] = [2, 4, 8], ["rate"] = [0.1, 0.01] };
+        var study = await _client.Studies.OpenAsync("grid", new StudyOptions { Sampler = new GridSampler(grid, new GridSamplerOptions { Seed = 1 }) });
+
+        var result = await study.OptimizeAsync(
+            (trial, _) => Task.FromResult((trial.SuggestCategorical("flag", true, false) ? 1 : 0) + trial.SuggestInt("depth", 1, 8) + trial.SuggestFloat("rate", 0.001, 1, log: true)),
+            new SearchBudget { Trials = 100, Parallelism = 3 });
+
+        var points = (await study.GetTrialsAsync()).Select(t => $"{t.Parameters["flag"]} {t.Parameters["depth"]} {t.Parameters["rate"]}").ToList();
+        Assert.That(result.StopReason, Is.EqualTo(SearchStopReason.SamplerExhausted));
+        Assert.That(points, Has.Count.EqualTo(12).And.Unique, "each of the 2 x 3 x 2 points once");
+    }
+
+    [Test]
     public async Task MedianPruner_ThroughTheStudy_SavesWorkOnLearningCurves_AndKeepsAGoodBest()
     {
         var (withPruning, prunedSteps, prunedTrials) = await LearningCurvesAsync("pruned", new MedianPruner());

@@ -287,13 +287,8 @@ public class GridSampler : Sampler
             return result;
         }
 
-        private static string Text(object? value) => value switch
-        {
-            null => "null",
-            string s => s,
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => value.ToString() ?? "null",
-        };
+        /// <summary>A value as a categorical choice's text: the one rule <see cref="Trial.SuggestCategorical{T}"/> uses.</summary>
+        private static string Text(object? value) => Tracking.Run.Format(value);
 
         private static bool TryNumber(object? value, out double number)
         {
