@@ -18,6 +18,18 @@ public sealed class ReadmeTests
     }
 
     [Test]
+    public void Readme_SearchSnippet_IsTheHyperparameterSearchSample()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "HyperparameterSearch", "Program.cs"));
+
+        var snippet = Region(program, "// <search>", "// </search>");
+
+        Assert.That(snippet, Is.Not.Empty);
+        Assert.That(Region(readme, "// <search>", "// </search>"), Is.EqualTo(snippet));
+    }
+
+    [Test]
     public void Readme_NamesTheTwoCommands()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));

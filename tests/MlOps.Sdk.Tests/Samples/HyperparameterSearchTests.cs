@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using MlOps.Sdk.Search;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Testing;
+
+namespace MlOps.Sdk.Tests.Samples;
+
+/// <summary>The hyperparameter-search sample as a user runs it: a search that goes on where it was, and the same program as a Katib trial.</summary>
+public sealed class HyperparameterSearchTests
+{
+    private string _folder = null!;
+
+    [SetUp]
+    public void SetUp() => _folder = Directory.CreateTempSubdirectory("mlops-hps-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_folder, recursive: true);
+
+    [Test]
+    public async Task Sample_SearchesInParallel_GoesOnWhereItWas_AndRegistersTheBestModel()
+    {
+        var first = await RunAsync("--trials", "4", "--parallelism", "2");
+        var second = await RunAsync("--trials", "2");
+
+        var client = new MlOpsClient(new FileSystemObjectStore(Path.Combine(_folder, ".mlops")));
+        var study = await client.Studies.OpenAsync("flight-delays-lightgbm", new StudyOptions { Direction = StudyDirection.Maximize });
+        var trials = await study.GetTrialsAsync();
+        var versions = await client.Models.ListVersionsAsync("flight-delays-tuned").ToListAsync();
+        var best = trials.Where(t => t.State == TrialState.Complete).MaxBy(t => t.Value)!;
+        Assert.That(first, Does.Contain("4 trials run here").And.Contain("Registered models:/flight-delays-tuned/1"));
+        Assert.That(second, Does.Contain("2 trials run here").And.Contain("says ORD->LAX"));
+        Assert.That(trials.Select(t => t.Number), Is.EqualTo(Enumerable.Range(0, 6)), "the second run went on with the same study");
+        Assert.That(trials.All(t => t.State == TrialState.Complete && t.Value is > 0.5 and < 1), Is.True);
+        Assert.That(versions[^1].SourceRunId, Is.EqualTo(best.RunId), "the registered model is the best trial's");
+    }
+
+    [Test]
+    public async Task Sample_AsAKatibTrial_TakesItsParametersFromTheCommandLine_AndPrintsTheMetricKatibReads()
+    {
+        var output = await RunAsync("--katib-trial", "--leaves=16", "--learning_rate=0.1", "--min_leaf=20", "--iterations=40", "--categorical_split=false");
+
+        var katib = new Regex(@"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)", RegexOptions.CultureInvariant);
+        var metrics = katib.Matches(output).Where(m => m.Groups[2].Value.Length > 0).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.That(metrics.Keys, Is.EqualTo(new[] { "auc" }));
+        Assert.That(metrics["auc"], Is.InRange(0.5, 1.0));
+    }
+
+    private async Task<string> RunAsync(params string[] arguments)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(RepositoryPaths.Root, "samples", "HyperparameterSearch", "bin", configuration, "net10.0", "HyperparameterSearch.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments]) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(cancel.Token);
+        Assert.That(process.ExitCode, Is.Zero, await errors);
+        return await output;
+    }
+}
