@@ -200,6 +200,53 @@ public partial class Study
         return Snapshot();
     }
 
+    /// <summary>
+    /// Writes the trials table as CSV (RFC 4180): number, state, value, start, duration in seconds, worker, run id, then
+    /// one column per parameter (<c>params.{name}</c>, blank where a trial did not suggest it) and the last report
+    /// (<c>last_step</c>, <c>last_intermediate_value</c>), in number order. For a spreadsheet, pandas or <c>LoadFromTextFile</c>.
+    /// </summary>
+    /// <param name="writer">Where to write it.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the table is written.</returns>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task WriteTrialsCsvAsync(TextWriter writer, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        ArgumentNullException.ThrowIfNull(writer);
+        var trials = await GetTrialsAsync(cancellationToken).ConfigureAwait(false);
+        var parameters = trials.SelectMany(t => t.Parameters.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        static string Cell(string? text) => text is null ? string.Empty
+            : text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : text;
+        static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty;
+
+        var header = new List<string> { "number", "state", "value", "start", "duration_s", "worker", "run_id" };
+        header.AddRange(parameters.Select(p => $"params.{p}"));
+        header.Add("last_step");
+        header.Add("last_intermediate_value");
+        await writer.WriteLineAsync(string.Join(',', header.Select(Cell))).ConfigureAwait(false);
+        foreach (var trial in trials)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var row = new List<string?>
+            {
+                trial.Number.ToString(CultureInfo.InvariantCulture),
+                trial.State.ToString(),
+                Number(trial.Value),
+                trial.StartTime?.ToString("O", CultureInfo.InvariantCulture),
+                Number(trial.Duration?.TotalSeconds),
+                trial.Worker,
+                trial.RunId,
+            };
+            row.AddRange(parameters.Select(p => trial.Parameters.TryGetValue(p, out var value) ? Tracking.Run.Format(value) : null));
+            var last = trial.IntermediateValues.Count == 0 ? (KeyValuePair<long, double>?)null : trial.IntermediateValues.Last();
+            row.Add(last?.Key.ToString(CultureInfo.InvariantCulture));
+            row.Add(Number(last?.Value));
+            await writer.WriteLineAsync(string.Join(',', row.Select(Cell))).ConfigureAwait(false);
+        }
+
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Gets the study's best complete trial (the lowest or highest value; the earliest among equals).</summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The best trial, or <see langword="null"/> when no trial is complete.</returns>

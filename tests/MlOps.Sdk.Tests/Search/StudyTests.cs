@@ -292,6 +292,34 @@ public sealed class StudyTests(StoreKind kind)
         Assert.That(await _client.Studies.ListAsync().ToListAsync(), Is.EqualTo(new[] { "resumed" }));
     }
 
+    [Test]
+    public async Task WriteTrialsCsvAsync_WritesOneRowPerTrial_WithAColumnPerParameter()
+    {
+        var study = await _client.Studies.OpenAsync("table", new StudyOptions { Sampler = new SeededRandom(3) });
+        await study.OptimizeAsync((trial, _) =>
+        {
+            var model = trial.SuggestCategorical("model", "tree, deep", "linear");
+            trial.Report(0.5, 3);
+            return Task.FromResult(model == "linear" ? trial.SuggestFloat("l2", 0, 1) : trial.SuggestInt("leaves", 2, 8));
+        }, 6);
+        using var writer = new StringWriter();
+
+        await study.WriteTrialsCsvAsync(writer);
+
+        var lines = writer.ToString().TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var trials = await study.GetTrialsAsync();
+        Assert.That(lines[0], Is.EqualTo("number,state,value,start,duration_s,worker,run_id,params.l2,params.leaves,params.model,last_step,last_intermediate_value"));
+        Assert.That(lines, Has.Count.EqualTo(7));
+        foreach (var trial in trials)
+        {
+            var row = lines[trial.Number + 1];
+            Assert.That(row, Does.StartWith($"{trial.Number},Complete,{trial.Value!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)},"));
+            Assert.That(row, Does.Contain(trial.RunId!));
+            Assert.That(row, Does.EndWith(",3,0.5"));
+            Assert.That(row, Does.Contain((string)trial.Parameters["model"] == "linear" ? ",linear," : ",\"tree, deep\","));
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
