@@ -296,6 +296,8 @@ public sealed class StudyTests(StoreKind kind)
     public async Task WriteTrialsCsvAsync_WritesOneRowPerTrial_WithAColumnPerParameter()
     {
         var study = await _client.Studies.OpenAsync("table", new StudyOptions { Sampler = new SeededRandom(3) });
+        await study.EnqueueTrialAsync(new Dictionary<string, object?> { ["model"] = "tree, deep" });
+        await study.EnqueueTrialAsync(new Dictionary<string, object?> { ["model"] = "linear" });
         await study.OptimizeAsync((trial, _) =>
         {
             var model = trial.SuggestCategorical("model", "tree, deep", "linear");
@@ -333,7 +335,14 @@ public sealed class StudyTests(StoreKind kind)
     {
         public override double SampleIndependent(SamplingContext context, string name, ParameterDistribution distribution)
         {
-            var random = new Random(HashCode.Combine(seed, context.TrialNumber, name.Length, name[0]));
+            // Not HashCode.Combine: it is seeded differently in every process.
+            var hash = (seed * 1_000_003L) + (context.TrialNumber * 7_919L);
+            foreach (var c in name)
+            {
+                hash = (hash * 31) + c;
+            }
+
+            var random = new Random((int)(hash & 0x7fffffff));
             return distribution switch
             {
                 FloatDistribution f when f.Log => f.Clamp(Math.Exp(Math.Log(f.Low) + (random.NextDouble() * (Math.Log(f.High) - Math.Log(f.Low))))),
