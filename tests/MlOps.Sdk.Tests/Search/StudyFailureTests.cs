@@ -7,8 +7,7 @@ using MlOps.Sdk.Tracking;
 namespace MlOps.Sdk.Tests.Search;
 
 /// <summary>Races and failure paths of the study machinery: stalled and taken-over workers, outages, a stalled study creator.</summary>
-[TestFixture(StoreKind.InMemory)]
-[TestFixture(StoreKind.FileSystem)]
+[TestFixtureSource(typeof(StoreKinds), nameof(StoreKinds.All))]
 public sealed class StudyFailureTests(StoreKind kind)
 {
     private TestStore _test = null!;
