@@ -37,4 +37,7 @@ internal static partial class SearchLog
 
     [LoggerMessage(EventId = 3310, Level = LogLevel.Warning, Message = "Study {Study}: re-reading the trials in the background failed; pruning decisions use the trials as last read")]
     public static partial void RefreshFailed(this ILogger logger, string study, Exception exception);
+
+    [LoggerMessage(EventId = 3311, Level = LogLevel.Warning, Message = "Study {Study}: the trial run {RunId} could not be ended; it is abandoned (its heartbeat stops) and shows Crashed after the grace period")]
+    public static partial void RunNotEnded(this ILogger logger, string study, string runId, Exception exception);
 }

@@ -35,6 +35,7 @@ public partial class Study
         OptionsValidation.ThrowIfInvalid(budget);
 
         var search = new SearchState(budget, Stopwatch.StartNew());
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var slots = new Task[budget.Parallelism];
         for (var i = 0; i < slots.Length; i++)
         {
@@ -43,13 +44,19 @@ public partial class Study
                 {
                     try
                     {
-                        await RunSlotAsync(objective, search, cancellationToken).ConfigureAwait(false);
+                        await RunSlotAsync(objective, search, stopping.Token).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
                     {
-                        // The store failed (or a bug): the other slots stop too, and the failure surfaces once they have.
-                        search.Fault ??= ExceptionDispatchInfo.Capture(ex);
+                        // The store failed (or a bug): the other slots stop too (their objectives are cancelled), and the
+                        // failure surfaces once they have.
+                        lock (search)
+                        {
+                            search.Fault ??= ExceptionDispatchInfo.Capture(ex);
+                        }
+
                         search.Stop(SearchStopReason.Cancelled);
+                        await stopping.CancelAsync().ConfigureAwait(false);
                     }
                 },
                 CancellationToken.None);
@@ -84,6 +91,17 @@ public partial class Study
         while (!search.Stopped)
         {
             if (cancellationToken.IsCancellationRequested)
+            {
+                search.Stop(SearchStopReason.Cancelled);
+                return;
+            }
+
+            // The target and the sampler judge the study as it is now, other workers' trials included.
+            try
+            {
+                await RefreshAsync(cancellationToken, AskRefreshInterval).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 search.Stop(SearchStopReason.Cancelled);
                 return;
@@ -210,8 +228,13 @@ public partial class Study
     private async Task<TrialInfo> EndTrialAsync(LiveTrial live, TrialState state, double? value, Exception? failure, CancellationToken cancellationToken, string? reason = null)
     {
         var trial = live.Trial;
-        trial.MarkEnded(state);
-        await live.StopPersistingAsync().ConfigureAwait(false);
+        if (!trial.MarkEnded(state))
+        {
+            // Told twice at once (two threads, or TellAsync inside OptimizeAsync's objective): the first one ends it.
+            throw new TrialNotActiveException(Name, trial.Number, trial.EndedState ?? state, "telling it a result (it is already ending)");
+        }
+
+        await live.StopPersistingAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var parameters = trial.ParameterRecords();
         var intermediate = trial.IntermediateCopy();
         var end = _client.TimeProvider.GetUtcNow();
@@ -245,11 +268,18 @@ public partial class Study
                 },
                 cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex) when (ex is not TrialNotActiveException)
         {
-            Forget(trial);
-            await EndRunAsync(trial.Run, null, null, null, "Unrecorded").ConfigureAwait(false);
-            throw;
+            // The write may have landed with its answer lost (a timeout): then it is recorded after all.
+            recorded = await TryReadTrialAsync(trial.Number).ConfigureAwait(false);
+            if (recorded is not { } landed || landed.RunId != live.RunId || landed.State != state || landed.EndTime != end)
+            {
+                Forget(trial);
+                await EndRunAsync(trial.Run, null, null, null, "Unrecorded").ConfigureAwait(false);
+                throw;
+            }
+
+            written = true;
         }
 
         Forget(trial);
@@ -262,6 +292,20 @@ public partial class Study
         await EndRunAsync(trial.Run, state, value, failure, state.ToString()).ConfigureAwait(false);
         SearchLog.TrialEnded(_logger, Name, trial.Number, state, value);
         return ToInfo(recorded!);
+    }
+
+    private async Task<TrialRecord?> TryReadTrialAsync(int number)
+    {
+        try
+        {
+            var key = SearchKeys.Trial(Name, number);
+            var stored = await _client.Store.ReadAsync(key).ConfigureAwait(false);
+            return stored is null ? null : RecordStore.Deserialize(key, stored.Content, SearchJsonContext.Default.TrialRecord);
+        }
+        catch (Exception ex) when (ex is ObjectStoreException or RecordFormatException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private void Forget(Trial trial)
@@ -296,10 +340,12 @@ public partial class Study
                 await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is ObjectStoreException or RunNotActiveException or PreconditionFailedException)
+        catch (Exception ex)
         {
-            // The trial's record is the study's truth; a run that cannot be ended shows Crashed.
-            SearchLog.ReportNotStored(_logger, Name, -1, ex);
+            // The trial's record is the study's truth. A run that cannot be ended must not beat on (its trial would never
+            // go stale): it is abandoned, and shows Crashed after the grace period.
+            SearchLog.RunNotEnded(_logger, Name, run.Id, ex);
+            await run.AbandonAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -331,7 +377,7 @@ public partial class Study
                 },
                 CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ObjectStoreException or RecordFormatException or PreconditionFailedException)
+        catch (Exception ex)
         {
             SearchLog.ReportNotStored(_logger, Name, trial.Number, ex);
         }
@@ -356,7 +402,7 @@ public partial class Study
     }
 
     /// <summary>A trial running in this process: its run's id (the attempt) and its report writer.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The token source is disposed when the trial ends (StopPersistingAsync).")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The token source has no timer and no linked sources: it holds nothing to dispose, and stays usable for a late SchedulePersist.")]
     private sealed class LiveTrial(Trial trial, string runId)
     {
         private readonly object _gate = new();
@@ -399,19 +445,33 @@ public partial class Study
             }
 
             await persisting.ConfigureAwait(false);
-            _ending.Dispose();
         }
 
         private async Task PersistLoopAsync(Study study)
         {
-            // A short trial ends before this and stores everything once, with its end.
-            if (!await DelayAsync(FirstPersistDelay).ConfigureAwait(false))
+            try
+            {
+                await PersistLoopCoreAsync(study).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Whatever went wrong, the trial's end stores everything; this writer only makes it visible earlier.
+                SearchLog.ReportNotStored(study._logger, study.Name, Trial.Number, ex);
+            }
+            finally
             {
                 lock (_gate)
                 {
                     _writing = false;
                 }
+            }
+        }
 
+        private async Task PersistLoopCoreAsync(Study study)
+        {
+            // A short trial ends before this and stores everything once, with its end.
+            if (!await DelayAsync(FirstPersistDelay).ConfigureAwait(false))
+            {
                 return;
             }
 
@@ -421,7 +481,6 @@ public partial class Study
                 {
                     if (!_dirty || _ending.IsCancellationRequested)
                     {
-                        _writing = false;
                         return;
                     }
 

@@ -26,6 +26,12 @@ public partial class Study
         await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Another caller may have refreshed while this one waited.
+            if (maxAge > TimeSpan.Zero && Stopwatch.GetElapsedTime(Volatile.Read(ref _refreshedAt)) < maxAge)
+            {
+                return;
+            }
+
             var started = Stopwatch.GetTimestamp();
             var changed = new List<ObjectProperties>();
             await foreach (var item in _client.Store.ListAsync(_trialsPrefix, cancellationToken).ConfigureAwait(false))

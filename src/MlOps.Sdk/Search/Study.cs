@@ -189,8 +189,7 @@ public partial class Study
     /// heartbeat for the tracking crash grace period (by the store's clock) is recorded <see cref="TrialState.Stale"/>.
     /// </summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>The trials.</returns>
-    /// <exception cref="RecordFormatException">A trial's record cannot be read.</exception>
+    /// <returns>The trials; one whose record cannot be read is left out (and logged).</returns>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<IReadOnlyList<TrialInfo>> GetTrialsAsync(CancellationToken cancellationToken = default)
     {
@@ -279,7 +278,7 @@ public partial class Study
     /// model registry, linked to the trial's run: its parameters, metrics and datasets are recorded with the version.
     /// </summary>
     /// <param name="modelName">The registered model's name.</param>
-    /// <param name="options">A description, tags, datasets; <see cref="RegisterModelOptions.Run"/> must be unset.</param>
+    /// <param name="options">A description, tags, datasets, an input example (<see cref="RegisterModelOptions.Run"/> must be unset; the artifact path is the trial's).</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The registered version.</returns>
     /// <exception cref="InvalidOperationException">No trial is complete, or the best one saved no model.</exception>
@@ -301,7 +300,7 @@ public partial class Study
 
         // Loaded (hash verified) for its schemas; registered as the very bytes the trial saved.
         var loaded = await _client.Models.LoadAsync(ModelRef.Parse($"runs:/{best.RunId}/{ModelArtifactPath}"), cancellationToken).ConfigureAwait(false);
-        var register = new RegisterModelOptions { Description = options?.Description, InputExample = options?.InputExample, ArtifactPath = options?.ArtifactPath };
+        var register = new RegisterModelOptions { Description = options?.Description, InputExample = options?.InputExample };
         foreach (var (tag, value) in options?.Tags ?? new Dictionary<string, string>())
         {
             register.Tags[tag] = value;

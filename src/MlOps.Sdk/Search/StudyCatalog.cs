@@ -231,8 +231,11 @@ public class StudyCatalog
             return;
         }
 
-        await run.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        await run.DisposeAsync().ConfigureAwait(false);
+        await using (run.ConfigureAwait(false))
+        {
+            // Not cancellable: a study's run left Running would beat for as long as the process lives.
+            await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

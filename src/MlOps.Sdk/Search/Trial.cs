@@ -235,11 +235,18 @@ public class Trial
     }
 
     /// <summary>Marks the trial ended: no more suggestions or reports.</summary>
-    internal void MarkEnded(TrialState state)
+    /// <returns><see langword="true"/> for the call that ended it; <see langword="false"/> when it had ended already.</returns>
+    internal bool MarkEnded(TrialState state)
     {
         lock (_gate)
         {
-            _ended ??= state;
+            if (_ended is not null)
+            {
+                return false;
+            }
+
+            _ended = state;
+            return true;
         }
     }
 

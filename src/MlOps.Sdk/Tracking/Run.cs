@@ -511,6 +511,31 @@ public partial class Run : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops this handle without recording an end: the writer and the heartbeats stop and nothing more is written. The
+    /// store still says Running, so the run is reported Crashed once the grace period passes. For a caller that could not
+    /// end the run (the store is down) and must not keep it alive: a search trial whose result could not be recorded.
+    /// </summary>
+    internal async Task AbandonAsync()
+    {
+        lock (_gate)
+        {
+            if (_phase == Phase.Ended)
+            {
+                return;
+            }
+
+            _phase = Phase.Ended;
+            _status = RunStatus.Crashed;
+            _metrics.Close();
+        }
+
+        _stopRequested = true;
+        _wake.Release();
+        await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _scope.End();
+    }
+
     private async Task BackgroundLoopAsync()
     {
         RunScope.EnterSdk();

@@ -339,12 +339,26 @@ public partial class RunCatalog
             // knows the new id yet, so on failure everything is deleted, the record too in case only its answer was lost.
             var run = new Run(context, record, scope);
             await run.BeatAsync(checkRevival: false, cancellationToken).ConfigureAwait(false);
+            var creating = false;
             try
             {
                 await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
-                await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
+                creating = true;
+                try
+                {
+                    await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PreconditionFailedException) when (options.PresetRunId is not null)
+                {
+                    // A retried create whose first answer was lost finds this start's own record; anything else is another
+                    // starter's run.
+                    if (!await IsOwnRecordAsync(context, record).ConfigureAwait(false))
+                    {
+                        throw;
+                    }
+                }
             }
-            catch (Exception ex) when (!(options.PresetRunId is not null && ex is PreconditionFailedException))
+            catch (Exception ex) when (!(creating && options.PresetRunId is not null && ex is PreconditionFailedException))
             {
                 await TryDeleteAsync(context.Store, TrackingKeys.Run(record.Id)).ConfigureAwait(false);
                 await TryDeleteAsync(context.Store, TrackingKeys.IndexPending(experiment, record.Id, record.Revision)).ConfigureAwait(false);
@@ -364,6 +378,21 @@ public partial class RunCatalog
         {
             scope.End();
             throw;
+        }
+    }
+
+    /// <summary>Whether the stored record of a preset id is the one this start wrote (same start time, name and source).</summary>
+    private static async Task<bool> IsOwnRecordAsync(TrackingContext context, RunRecord record)
+    {
+        try
+        {
+            var stored = await context.Records.GetAsync(TrackingKeys.Run(record.Id), TrackingJsonContext.Default.RunRecord, CancellationToken.None).ConfigureAwait(false);
+            return stored is not null && stored.Revision == record.Revision && stored.StartTime == record.StartTime && stored.Name == record.Name
+                && stored.Source?.ProcessId == record.Source?.ProcessId && stored.Source?.Machine == record.Source?.Machine;
+        }
+        catch (ObjectStoreException)
+        {
+            return false;
         }
     }
 

@@ -196,4 +196,149 @@ public sealed class StudyFailureTests(StoreKind kind)
         Assert.That(trials.Select(t => t.Number), Is.EqualTo(new[] { 0, 1, 2 }));
         Assert.That(trials.Take(2).Select(t => t.Parameters["x"]), Is.EqualTo(new object[] { 0.5, 0.25 }));
     }
+
+    // The background writer fails with something other than ObjectStoreException (Azure.Core's network timeout is a
+    // TaskCanceledException): the trial's end still records it.
+    [Test]
+    public async Task BackgroundWriterFailsUnexpectedly_TheEndStillRecordsTheTrial()
+    {
+        var faulty = new FaultInjectingObjectStore(_test.Store);
+        var fail = false;
+        faulty.FailWrite = key => Volatile.Read(ref fail) && key.Contains("/trials/", StringComparison.Ordinal) ? new TaskCanceledException("network timeout") : null;
+        var a = await TrackingClients.Create(faulty).Studies.OpenAsync("persist-throws", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var trial = await a.AskAsync();
+        Volatile.Write(ref fail, true);
+        trial.SuggestFloat("x", 0, 1);
+        await Task.Delay(300);                          // the 50 ms background write fails
+        Volatile.Write(ref fail, false);                // the store is fine again
+
+        var tell = await CatchAsync(() => a.TellAsync(trial, 0.5));
+        TestContext.Out.WriteLine($"tell: {tell?.GetType().Name}: {tell?.Message}");
+        await Task.Delay(TimeSpan.FromSeconds(3));      // > CrashGracePeriod (2 s)
+
+        var observer = await TrackingClients.Create(_test.Store).Studies.OpenAsync("persist-throws", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var info = (await observer.GetTrialsAsync()).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(tell, Is.Null.Or.InstanceOf<ObjectStoreException>(), "the store was fine when the trial was told");
+            Assert.That(info.State, Is.EqualTo(TrialState.Complete), "the store was fine when the trial was told");
+        });
+    }
+
+    // Ending a trial twice at once (two threads of an ask/tell loop, or TellAsync inside an OptimizeAsync objective): the
+    // first ends it, the second is refused and touches nothing.
+    [Test]
+    public async Task TellInsideTheObjective_TheTellEndsTheTrial_AndTheSearchDoesNotCountItAgain()
+    {
+        var study = await TrackingClients.Create(_test.Store).Studies.OpenAsync("tell-inside", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var result = await study.OptimizeAsync(async (trial, _) =>
+        {
+            trial.SuggestFloat("x", 0, 1);
+            await study.TellAsync(trial, TrialState.Pruned);
+            return 1.0;
+        }, 1);
+        Assert.That(result.Complete + result.Pruned, Is.Zero, "the search did not end it");
+        Assert.That((await study.GetTrialsAsync()).Single().State, Is.EqualTo(TrialState.Pruned), "the objective's own Tell did");
+    }
+
+    [Test]
+    public async Task TellTwiceConcurrently_TheSecondIsTrialNotActive_AndTheRunIsFinished()
+    {
+        var client = TrackingClients.Create(_test.Store);
+        var study = await client.Studies.OpenAsync("tell-race", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var errors = new List<Exception>();
+        var killed = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var trial = await study.AskAsync();
+            trial.SuggestFloat("x", 0, 1);
+            var t1 = Task.Run(() => study.TellAsync(trial, 1.0));
+            var t2 = Task.Run(() => study.TellAsync(trial, 2.0));
+            foreach (var t in new[] { t1, t2 })
+            {
+                try { await t; } catch (Exception ex) { errors.Add(ex); }
+            }
+
+            var run = await client.Runs.GetAsync(trial.Run.Id);
+            if (run.Status != RunStatus.Finished)
+            {
+                killed++;
+            }
+        }
+
+        TestContext.Out.WriteLine(string.Join("\n", errors.GroupBy(e => e.GetType().Name).Select(g => $"{g.Key} x{g.Count()}")));
+        Assert.Multiple(() =>
+        {
+            Assert.That(errors, Has.All.InstanceOf<TrialNotActiveException>());
+            Assert.That(killed, Is.Zero, "a Complete trial's run was killed by the losing Tell");
+        });
+    }
+
+    // Another worker's trial reaches the target while this worker's trial runs: no further trial starts here.
+    [Test]
+    public async Task TargetReachedByAnotherWorker_DuringThisWorkersTrial_NoFurtherTrialStarts()
+    {
+        var a = await TrackingClients.Create(_test.Store).Studies.OpenAsync("target", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var b = await TrackingClients.Create(_test.Store).Studies.OpenAsync("target", new StudyOptions { Sampler = new StudyTests.SeededRandom(2) });
+        var bStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bTrials = 0;
+        var searchB = b.OptimizeAsync(async (trial, _) =>
+        {
+            trial.SuggestFloat("x", 0, 1);
+            if (Interlocked.Increment(ref bTrials) == 1)
+            {
+                bStarted.SetResult();
+                await release.Task;
+            }
+
+            return 10.0;
+        }, new SearchBudget { Trials = 5, TargetValue = 1.0 });
+        await bStarted.Task;
+        await a.OptimizeAsync((trial, _) => { trial.SuggestFloat("x", 0, 1); return Task.FromResult(0.0); }, 1);   // reaches the target
+        await Task.Delay(200);
+        release.SetResult();
+        var result = await searchB;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.StopReason, Is.EqualTo(SearchStopReason.TargetReached));
+            Assert.That(bTrials, Is.EqualTo(1), "B started a trial after the study's best had reached the target");
+        });
+    }
+
+    // A whole-store outage when the trial ends: the record and the run's end both fail; the run is abandoned (its
+    // heartbeat stops), so once the store is back the trial goes stale, to be retried.
+    [Test]
+    public async Task WholeStoreOutageAtTheEnd_TheTrialStillGoesStale()
+    {
+        var faulty = new FaultInjectingObjectStore(_test.Store);
+        var outage = false;
+        faulty.FailWrite = key => Volatile.Read(ref outage) ? new ObjectStoreException("outage", key, null) : null;
+        var a = await TrackingClients.Create(faulty).Studies.OpenAsync("outage-all", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var error = await CatchAsync(() => a.OptimizeAsync((trial, _) => { trial.SuggestFloat("x", 0, 1); Volatile.Write(ref outage, true); return Task.FromResult(0.5); }, 1));
+        TestContext.Out.WriteLine($"optimize: {error?.GetType().Name}: {error?.Message}");
+        Volatile.Write(ref outage, false);               // the store is back
+        await Task.Delay(TimeSpan.FromSeconds(4));       // 2 x CrashGracePeriod
+
+        var observer = await TrackingClients.Create(_test.Store).Studies.OpenAsync("outage-all", new StudyOptions { Sampler = new StudyTests.SeededRandom(1) });
+        var info = (await observer.GetTrialsAsync()).Single();
+        var run = await TrackingClients.Create(_test.Store).Runs.GetAsync(info.RunId!);
+        Assert.That(error, Is.InstanceOf<ObjectStoreException>(), "the outage surfaces");
+        Assert.That(info.State, Is.EqualTo(TrialState.Stale), "an unrecorded attempt stops beating, so it goes stale and is retried");
+        Assert.That(run.Status, Is.EqualTo(RunStatus.Crashed));
+    }
+
+    private static async Task<Exception?> CatchAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
 }
