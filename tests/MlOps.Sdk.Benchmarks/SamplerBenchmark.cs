@@ -35,6 +35,10 @@ internal static class SamplerBenchmark
         var multivariate = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1, Multivariate = true }), trials, rounds, perRound);
         Report.Bench("tpe_multivariate_suggest_ms_at_1000_trials", multivariate, "ms");
 
+        // A history where most trials were pruned after 300 reports each (a pruned study): ranking them must stay cheap.
+        var pruned = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), BuildHistory(prunedEvery: 5, reports: 300), rounds, perRound);
+        Report.Bench("tpe_suggest_ms_at_1000_trials_800_pruned", pruned, "ms");
+
         var random = Measure(new RandomSampler(new RandomSamplerOptions { Seed = 1 }), trials, rounds, perRound);
         Report.Bench("random_suggest_ms_at_1000_trials", random, "ms");
         Report.Ratio("tpe_suggest_vs_random_at_1000_trials", tpe / random);
@@ -107,7 +111,8 @@ internal static class SamplerBenchmark
         return sum;
     }
 
-    private static List<TrialInfo> BuildHistory()
+    /// <summary>1,000 trials of the space; with <paramref name="prunedEvery"/>, all but every n-th were pruned after <paramref name="reports"/> reports.</summary>
+    private static List<TrialInfo> BuildHistory(int prunedEvery = 0, int reports = 0)
     {
         var random = new RandomSampler(new RandomSamplerOptions { Seed = 42 });
         var trials = new List<TrialInfo>(History);
@@ -118,7 +123,15 @@ internal static class SamplerBenchmark
             var values = Space.ToDictionary(p => p.Name, p => random.SampleIndependent(context, p.Name, p.Distribution), StringComparer.Ordinal);
             var value = Math.Pow(values["x"] - 1, 2) + Math.Pow(Math.Log10(values["lr"]) + 3, 2) + values["dropout"] + Math.Abs(values["depth"] - 6)
                         + Math.Abs(Math.Log2(values["units"]) - 7) + values["activation"];
-            trials.Add(new TrialInfo(n, TrialState.Complete, distributions, values, value));
+            if (prunedEvery > 0 && n % prunedEvery != 0)
+            {
+                var curve = Enumerable.Range(0, reports).ToDictionary(step => (long)step, step => value + (10.0 / (step + 1)));
+                trials.Add(new TrialInfo(n, TrialState.Pruned, distributions, values, intermediateValues: curve));
+            }
+            else
+            {
+                trials.Add(new TrialInfo(n, TrialState.Complete, distributions, values, value));
+            }
         }
 
         return trials;

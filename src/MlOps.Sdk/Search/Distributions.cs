@@ -76,6 +76,11 @@ public sealed class FloatDistribution : ParameterDistribution
             throw new ArgumentOutOfRangeException(nameof(low), low, $"A log-scale range needs a low bound above 0, not {Format(low)}.");
         }
 
+        if (!double.IsFinite(high - low))
+        {
+            throw new ArgumentOutOfRangeException(nameof(high), high, $"The range [{Format(low)}, {Format(high)}] is wider than a double can hold.");
+        }
+
         if (step is { } s)
         {
             if (!double.IsFinite(s) || s <= 0)
@@ -88,7 +93,8 @@ public sealed class FloatDistribution : ParameterDistribution
                 throw new ArgumentException("A range cannot have both a step and a log scale.", nameof(step));
             }
 
-            high = low + (Math.Floor(((high - low) / s) + 1e-9) * s);
+            // The last grid point at or below high (0 to 0.3 by 0.1 ends at 0.3, not at 0.30000000000000004).
+            high = Math.Min(low + (Math.Floor(((high - low) / s) + 1e-9) * s), high);
         }
 
         Low = low;

@@ -50,7 +50,16 @@ public sealed class TrialInfo
         InternalParameters = internalParameters;
         Parameters = parameters.AsReadOnly();
         Value = value;
-        IntermediateValues = intermediateValues is null ? NoIntermediateValues : new SortedList<long, double>(intermediateValues.ToDictionary()).AsReadOnly();
+        if (intermediateValues is null || intermediateValues.Count == 0)
+        {
+            IntermediateValues = NoIntermediateValues;
+        }
+        else
+        {
+            var sorted = new SortedList<long, double>(intermediateValues.ToDictionary());
+            IntermediateValues = sorted.AsReadOnly();
+            LastReport = (sorted.Keys[^1], sorted.Values[^1]);
+        }
     }
 
     /// <summary>Gets the trial's number in its study, from 0, unique in the study.</summary>
@@ -73,6 +82,9 @@ public sealed class TrialInfo
 
     /// <summary>Gets the values reported with <see cref="Trial.Report"/>, by step, in step order.</summary>
     public IReadOnlyDictionary<long, double> IntermediateValues { get; }
+
+    /// <summary>Gets the last report (the highest step and its value), without walking them all; samplers rank pruned trials by it.</summary>
+    internal (long Step, double Value)? LastReport { get; }
 
     /// <summary>Gets the id of the run that records the trial's latest attempt, if it started.</summary>
     public string? RunId { get; init; }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MlOps.Sdk.Search;
 
 /// <summary>When a <see cref="MedianPruner"/> starts judging trials, and how often.</summary>
-public class MedianPrunerOptions
+public sealed class MedianPrunerOptions
 {
     /// <summary>Gets or sets how many trials must be Complete before any trial is pruned.</summary>
     /// <value>Default 5; at least 0.</value>

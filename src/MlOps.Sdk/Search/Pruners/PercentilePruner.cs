@@ -15,10 +15,10 @@ namespace MlOps.Sdk.Search;
 /// Pruned and Failed ones.
 /// </para>
 /// <para>
-/// Nothing is pruned while fewer than <see cref="MedianPrunerOptions.StartupTrials"/> trials are Complete (or none is),
-/// before <see cref="MedianPrunerOptions.WarmupSteps"/>, at a report that is not the first of its
-/// <see cref="MedianPrunerOptions.IntervalSteps"/> interval, or when fewer than
-/// <see cref="MedianPrunerOptions.MinTrials"/> Complete trials reported at the step. A trial that reported only NaN
+/// Nothing is pruned while fewer than <see cref="PercentilePrunerOptions.StartupTrials"/> trials are Complete (or none is),
+/// before <see cref="PercentilePrunerOptions.WarmupSteps"/>, at a report that is not the first of its
+/// <see cref="PercentilePrunerOptions.IntervalSteps"/> interval, or when fewer than
+/// <see cref="PercentilePrunerOptions.MinTrials"/> Complete trials reported at the step. A trial that reported only NaN
 /// is pruned. Stateless: one instance serves any number of trials and studies at once.
 /// </para>
 /// </remarks>

@@ -67,7 +67,7 @@ public class GridSampler : Sampler
         }
 
         _pointCount = (int)count;
-        Seed = options?.Seed ?? Random.Shared.NextInt64();
+        Seed = options?.Seed ?? Random.Shared.Next();
         _order = new int[_pointCount];
         for (var i = 0; i < _order.Length; i++)
         {
@@ -83,7 +83,7 @@ public class GridSampler : Sampler
     }
 
     /// <summary>Gets the seed of the visiting order in use.</summary>
-    public long Seed { get; }
+    public int Seed { get; }
 
     /// <summary>Gets the number of points in the grid.</summary>
     public int PointCount => _pointCount;

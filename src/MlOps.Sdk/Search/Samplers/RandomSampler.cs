@@ -23,11 +23,11 @@ public class RandomSampler : Sampler
     /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
     public RandomSampler(RandomSamplerOptions? options = null)
     {
-        Seed = options?.Seed ?? Random.Shared.NextInt64();
+        Seed = options?.Seed ?? Random.Shared.Next();
     }
 
     /// <summary>Gets the seed in use (the one given, or the one chosen for an unseeded sampler).</summary>
-    public long Seed { get; }
+    public int Seed { get; }
 
     /// <inheritdoc />
     public override double SampleIndependent(SamplingContext context, string name, ParameterDistribution distribution)

@@ -50,11 +50,11 @@ public class TpeSampler : Sampler
             Gamma = options.Gamma,
             Weights = options.Weights,
         };
-        Seed = options.Seed ?? Random.Shared.NextInt64();
+        Seed = options.Seed ?? Random.Shared.Next();
     }
 
     /// <summary>Gets the seed in use (the one given, or the one chosen for an unseeded sampler).</summary>
-    public long Seed { get; }
+    public int Seed { get; }
 
     /// <summary>Optuna's default split: min(ceil(0.1 n), 25) of <paramref name="n"/> finished trials are good.</summary>
     /// <param name="n">The number of finished (complete or pruned) trials.</param>
@@ -227,6 +227,12 @@ public class TpeSampler : Sampler
             }
 
             var score = good.LogDensity(candidate, scratch) - bad.LogDensity(candidate, scratch);
+            if (double.IsNaN(score))
+            {
+                // Both densities vanished (or a numerical accident): never the best, never in the way of a real score.
+                score = double.NegativeInfinity;
+            }
+
             if (c == 0 || score > bestScore)
             {
                 bestScore = score;
@@ -304,14 +310,8 @@ public class TpeSampler : Sampler
                     complete.Add((sign * value, trial));
                     break;
                 case TrialState.Pruned:
-                    var step = long.MinValue;
-                    var score = 0.0;
-                    foreach (var (reported, reportedValue) in trial.IntermediateValues)
-                    {
-                        step = reported;
-                        score = double.IsNaN(reportedValue) ? double.PositiveInfinity : sign * reportedValue;
-                    }
-
+                    var (step, reportedValue) = trial.LastReport ?? (long.MinValue, 0.0);
+                    var score = double.IsNaN(reportedValue) ? double.PositiveInfinity : sign * reportedValue;
                     pruned.Add((step, score, trial));
                     break;
                 case TrialState.Running when _options.ConstantLiar:
