@@ -234,7 +234,7 @@ public sealed class StudyFailureTests(StoreKind kind)
         var result = await study.OptimizeAsync(async (trial, _) =>
         {
             trial.SuggestFloat("x", 0, 1);
-            await study.TellAsync(trial, TrialState.Pruned);
+            await study.TellAsync(trial, TrialState.Pruned, CancellationToken.None);
             return 1.0;
         }, 1);
         Assert.That(result.Complete + result.Pruned, Is.Zero, "the search did not end it");
