@@ -46,19 +46,29 @@ public sealed class StudySearchTests
         Assert.That(other, Is.Not.EqualTo(first));
     }
 
-    [Test]
-    public async Task Grid_ThroughTheStudy_VisitsEveryPointOnce_ThenStops()
+    [TestCase(1)]
+    [TestCase(3)]
+    public async Task Grid_ThroughTheStudy_VisitsEveryPoint_ThenStops(int parallelism)
     {
         var grid = new Dictionary<string, IReadOnlyList<object?>> { ["flag"] = [true, false], ["depth"] = [2, 4, 8], ["rate"] = [0.1, 0.01] };
-        var study = await _client.Studies.OpenAsync("grid", new StudyOptions { Sampler = new GridSampler(grid, new GridSamplerOptions { Seed = 1 }) });
+        var study = await _client.Studies.OpenAsync($"grid-{parallelism}", new StudyOptions { Sampler = new GridSampler(grid, new GridSamplerOptions { Seed = 1 }) });
 
         var result = await study.OptimizeAsync(
             (trial, _) => Task.FromResult((trial.SuggestCategorical("flag", true, false) ? 1 : 0) + trial.SuggestInt("depth", 1, 8) + trial.SuggestFloat("rate", 0.001, 1, log: true)),
-            new SearchBudget { Trials = 100, Parallelism = 3 });
+            new SearchBudget { Trials = 100, Parallelism = parallelism });
 
         var points = (await study.GetTrialsAsync()).Select(t => $"{t.Parameters["flag"]} {t.Parameters["depth"]} {t.Parameters["rate"]}").ToList();
         Assert.That(result.StopReason, Is.EqualTo(SearchStopReason.SamplerExhausted));
-        Assert.That(points, Has.Count.EqualTo(12).And.Unique, "each of the 2 x 3 x 2 points once");
+        Assert.That(points.Distinct().Count(), Is.EqualTo(12), "every one of the 2 x 3 x 2 points");
+        if (parallelism == 1)
+        {
+            Assert.That(points, Has.Count.EqualTo(12), "each once");
+        }
+        else
+        {
+            // A trial's point is known once it suggests it: near the end, trials asked at once may take the same point.
+            Assert.That(points, Has.Count.InRange(12, 12 + parallelism - 1));
+        }
     }
 
     [Test]
