@@ -4,6 +4,7 @@ using MlOps.Sdk.Data;
 using MlOps.Sdk.Internal;
 using MlOps.Sdk.Maintenance;
 using MlOps.Sdk.Models;
+using MlOps.Sdk.Pipelines;
 using MlOps.Sdk.Search;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Tracking;
@@ -13,7 +14,7 @@ namespace MlOps.Sdk;
 /// <summary>
 /// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
 /// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Datasets</c>, <c>client.Models</c>,
-/// <c>client.Studies</c>, <c>client.Content</c>; more as the features arrive).
+/// <c>client.Studies</c>, <c>client.Pipelines</c>, <c>client.Content</c>; more as the features arrive).
 /// </summary>
 /// <remarks>
 /// Create one and share it: directly with <see cref="CreateDefault"/> or a constructor, or through dependency injection
@@ -36,6 +37,7 @@ public class MlOpsClient
     private readonly DatasetCatalog _datasets = null!;
     private readonly ModelCatalog _models = null!;
     private readonly StudyCatalog _studies = null!;
+    private readonly PipelineCatalog _pipelines = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -81,6 +83,7 @@ public class MlOpsClient
         _models = new ModelCatalog(new ModelContext(_store, _content, ConflictRetry, options.Models, _environment, _runs, TimeProvider, LoggerFactory));
         TrackingOptions = options.Tracking;
         _studies = new StudyCatalog(this);
+        _pipelines = new PipelineCatalog(this);
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -103,6 +106,9 @@ public class MlOpsClient
 
     /// <summary>Gets the hyperparameter studies: open (create or join) a study shared by every worker on the store, search, read its trials.</summary>
     public virtual StudyCatalog Studies => _studies;
+
+    /// <summary>Gets the pipelines: run a pipeline's steps with safe caching (a step runs again only when its code, parameters or inputs changed), plan a run, reuse outputs.</summary>
+    public virtual PipelineCatalog Pipelines => _pipelines;
 
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;

@@ -1,0 +1,440 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML;
+using MlOps.Sdk.Data;
+using MlOps.Sdk.Internal;
+using MlOps.Sdk.Records;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Tracking;
+
+namespace MlOps.Sdk.Pipelines;
+
+/// <summary>
+/// Runs pipelines (<c>client.Pipelines</c>) with safe step caching: a step whose code, parameters and inputs are those
+/// of an earlier run is not run again; its output is restored from the content store and its run records which run
+/// produced it. A change invalidates exactly that step and what reads it, directly or not.
+/// </summary>
+public class PipelineCatalog
+{
+    private readonly MlOpsClient _client = null!;
+    private readonly RecordStore _records = null!;
+    private readonly ILogger _logger = null!;
+
+    internal PipelineCatalog(MlOpsClient client)
+    {
+        _client = client;
+        _records = new RecordStore(client.Store, client.ConflictRetry);
+        _logger = client.LoggerFactory.CreateLogger<PipelineCatalog>();
+    }
+
+    /// <summary>Initializes a new instance for mocking.</summary>
+    protected PipelineCatalog()
+    {
+    }
+
+    /// <summary>
+    /// Runs a pipeline: a run in the experiment (the pipeline's name by default) with a child run per step. Cached steps
+    /// are reused (unless forced); their outputs are restored only when a step that runs, or the caller, reads them.
+    /// </summary>
+    /// <typeparam name="TOptions">The pipeline's options.</typeparam>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="options">Its options: datasets' URIs and steps' parameters come from here.</param>
+    /// <param name="runOptions">What to force, where to stop, the ML.NET context; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the run.</param>
+    /// <returns>Each step's status and provenance, and access to the outputs.</returns>
+    /// <exception cref="ArgumentException"><see cref="PipelineRunOptions.ForceFrom"/> or <see cref="PipelineRunOptions.UpTo"/> names no step.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    /// <remarks>A step's exception ends its run and the pipeline's run Failed and is rethrown.</remarks>
+    public virtual async Task<PipelineResult> RunAsync<TOptions>(Pipeline<TOptions> pipeline, TOptions options, PipelineRunOptions? runOptions = null, CancellationToken cancellationToken = default)
+        where TOptions : class
+    {
+        SdkCall.Enter();
+        var execution = Prepare(pipeline, options, runOptions);
+        var startOptions = new StartRunOptions { Name = pipeline.Name, ParentRunId = execution.RunOptions.ParentRunId };
+        startOptions.Tags["mlops.pipeline"] = pipeline.Name;
+        foreach (var (name, value) in Flatten(options))
+        {
+            startOptions.Parameters[name] = value;
+        }
+
+        await using var run = await _client.Runs.StartAsync(execution.RunOptions.Experiment ?? pipeline.Name, startOptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await execution.ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+            throw;
+        }
+
+        await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+        return execution.Result(run.Id);
+    }
+
+    /// <summary>A dry run: what <see cref="RunAsync"/> would run and what it would reuse (and from which run), without running anything or recording a run.</summary>
+    /// <typeparam name="TOptions">The pipeline's options.</typeparam>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="options">Its options.</param>
+    /// <param name="runOptions">What to force and where to stop.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The plan: <see cref="StepStatus.Ran"/> means it would run.</returns>
+    /// <exception cref="ArgumentException"><see cref="PipelineRunOptions.ForceFrom"/> or <see cref="PipelineRunOptions.UpTo"/> names no step.</exception>
+    public virtual async Task<PipelineResult> PlanAsync<TOptions>(Pipeline<TOptions> pipeline, TOptions options, PipelineRunOptions? runOptions = null, CancellationToken cancellationToken = default)
+        where TOptions : class
+    {
+        SdkCall.Enter();
+        var execution = Prepare(pipeline, options, runOptions);
+        await execution.PlanAsync(cancellationToken).ConfigureAwait(false);
+        return execution.Result(null);
+    }
+
+    private PipelineExecution Prepare<TOptions>(Pipeline<TOptions> pipeline, TOptions options, PipelineRunOptions? runOptions)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(options);
+        runOptions ??= new PipelineRunOptions();
+        OptionsValidation.ThrowIfInvalid(runOptions);
+        foreach (var name in new[] { runOptions.ForceFrom, runOptions.UpTo })
+        {
+            if (name is not null && !pipeline.Nodes.Any(n => n.Name == name))
+            {
+                throw new ArgumentException($"The pipeline '{pipeline.Name}' has no step '{name}' (steps: {string.Join(", ", pipeline.StepNames)}).", nameof(runOptions));
+            }
+        }
+
+        return new PipelineExecution(this, pipeline.Name, pipeline.Nodes, options, runOptions);
+    }
+
+    /// <summary>The options' public properties as run parameters (nested objects as JSON).</summary>
+    private static IEnumerable<KeyValuePair<string, object?>> Flatten(object options)
+    {
+        foreach (var property in options.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length > 0)
+            {
+                continue;
+            }
+
+            var value = property.GetValue(options);
+            yield return new($"options.{property.Name}", value is null or string or IFormattable or bool ? value : JsonSerializer.Serialize(value, value.GetType()));
+        }
+    }
+
+    /// <summary>One run (or plan) of a pipeline: each node's key, status and value.</summary>
+    private sealed class PipelineExecution(PipelineCatalog catalog, string pipeline, IReadOnlyList<PipelineNode> nodes, object options, PipelineRunOptions runOptions)
+    {
+        private readonly Dictionary<string, NodeState> _states = new(StringComparer.Ordinal);
+        private readonly MLContext _ml = CreateContext(runOptions, "mlops.pipeline.data");
+
+        public PipelineRunOptions RunOptions { get; } = runOptions;
+
+        private MlOpsClient Client => catalog._client;
+
+        public async Task PlanAsync(CancellationToken cancellationToken)
+        {
+            foreach (var (node, skipped, forced) in Walk())
+            {
+                var state = await KeyAsync(node, cancellationToken).ConfigureAwait(false);
+                if (node is DatasetNode)
+                {
+                    state.Status = StepStatus.Reused;
+                    continue;
+                }
+
+                if (skipped)
+                {
+                    state.Status = StepStatus.Skipped;
+                    continue;
+                }
+
+                var cached = forced || !RunOptions.UseCache ? null : await catalog.FindAsync(state.Key, cancellationToken).ConfigureAwait(false);
+                state.Status = cached is null ? StepStatus.Ran : StepStatus.Reused;
+                state.ReusedFrom = cached?.RunId;
+                state.Detail = cached is not null ? $"would reuse the output of run {cached.RunId}" : forced ? "would run: forced" : "would run: not cached";
+            }
+        }
+
+        public async Task ExecuteAsync(Run pipelineRun, CancellationToken cancellationToken)
+        {
+            foreach (var (node, skipped, forced) in Walk())
+            {
+                var clock = Stopwatch.StartNew();
+                var state = await KeyAsync(node, cancellationToken).ConfigureAwait(false);
+                if (node is DatasetNode)
+                {
+                    await pipelineRun.UseDatasetAsync(state.Dataset!, node.Name, cancellationToken).ConfigureAwait(false);
+                    state.Status = StepStatus.Reused;
+                    continue;
+                }
+
+                var step = (StepNode)node;
+                if (skipped)
+                {
+                    state.Status = StepStatus.Skipped;
+                    state.Detail = $"after {RunOptions.UpTo}";
+                    continue;
+                }
+
+                var cached = forced || !RunOptions.UseCache ? null : await catalog.FindAsync(state.Key, cancellationToken).ConfigureAwait(false);
+                if (cached is not null)
+                {
+                    await ReuseAsync(pipelineRun, step, state, cached, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    state.Detail = forced ? "forced" : "not cached";
+                    await RunStepAsync(pipelineRun, step, state, cancellationToken).ConfigureAwait(false);
+                }
+
+                state.Duration = clock.Elapsed;
+                PipelineLog.StepDone(catalog._logger, pipeline, step.Name, state.Status, state.Detail);
+            }
+        }
+
+        public PipelineResult Result(string? runId)
+            => new(
+                pipeline,
+                runId,
+                [.. nodes.Select(n => _states.TryGetValue(n.Name, out var s)
+                    ? new StepResult(n.Name, s.Status, s.Key, s.RunId, s.ReusedFrom, s.Duration, s.Detail)
+                    : new StepResult(n.Name, StepStatus.Skipped, string.Empty, null, null, TimeSpan.Zero, null))],
+                (name, cancellationToken) => runId is null
+                    ? throw new InvalidOperationException("A plan has no outputs; run the pipeline to get them.")
+                    : ValueAsync(name, cancellationToken));
+
+        /// <summary>The nodes in order, with whether each is after <c>UpTo</c> and whether it is forced (<c>ForceFrom</c> or reads a forced one).</summary>
+        private IEnumerable<(PipelineNode Node, bool Skipped, bool Forced)> Walk()
+        {
+            var forced = new HashSet<string>(StringComparer.Ordinal);
+            var past = false;
+            foreach (var node in nodes)
+            {
+                var isForced = node is StepNode step && (step.Name == RunOptions.ForceFrom || step.Inputs.Any(forced.Contains));
+                if (isForced)
+                {
+                    forced.Add(node.Name);
+                }
+
+                yield return (node, past, isForced);
+                past |= node.Name == RunOptions.UpTo;
+            }
+        }
+
+        /// <summary>Resolves a node's cache key: a dataset's identity, or a step's code, parameters and inputs' keys.</summary>
+        private async Task<NodeState> KeyAsync(PipelineNode node, CancellationToken cancellationToken)
+        {
+            var state = new NodeState();
+            _states[node.Name] = state;
+            switch (node)
+            {
+                case DatasetNode dataset:
+                    var uri = dataset.ResolveUri(options);
+                    state.Dataset = await Client.Datasets.GetAsync(uri, cancellationToken).ConfigureAwait(false);
+                    state.Key = Hash($"mlops.pipeline.dataset.v1\n{state.Dataset.Identity}");
+                    state.Detail = state.Dataset.Uri;
+                    break;
+                case StepNode step:
+                    state.Parameters = step.Parameters(options);
+                    state.ParametersJson = state.Parameters is NoParameters ? "{}" : JsonSerializer.Serialize(state.Parameters, state.Parameters?.GetType() ?? typeof(object));
+                    state.Fingerprint = StepFingerprint.Compute(step.Body, step.Version);
+                    var text = new StringBuilder()
+                        .Append("mlops.pipeline.step.v1\n")
+                        .Append(step.Name).Append('\n')
+                        .Append(state.Fingerprint).Append('\n')
+                        .Append(step.OutputType.FullName).Append('\n')
+                        .Append(CultureInfo.InvariantCulture, $"seed {RunOptions.Seed}\n")
+                        .Append(state.ParametersJson).Append('\n');
+                    foreach (var input in step.Inputs)
+                    {
+                        text.Append(input).Append('=').Append(_states[input].Key).Append('\n');
+                    }
+
+                    state.Key = Hash(text.ToString());
+                    break;
+            }
+
+            return state;
+        }
+
+        private async Task RunStepAsync(Run pipelineRun, StepNode step, NodeState state, CancellationToken cancellationToken)
+        {
+            var inputs = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var input in step.Inputs)
+            {
+                inputs[input] = await ValueAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var run = await StartStepRunAsync(pipelineRun, step, state, "miss", null, cancellationToken).ConfigureAwait(false);
+            object? output;
+            try
+            {
+                output = await step.Execute(state.Parameters, inputs, CreateContext(RunOptions, step.Name), run, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+                throw;
+            }
+
+            state.Status = StepStatus.Ran;
+            state.RunId = run.Id;
+            var format = StepOutputCodec.FormatOf(step.OutputType);
+            var stored = await StepOutputCodec.StoreAsync(Client.Content, _ml, format, step.OutputType, output, inputs.Values, cancellationToken).ConfigureAwait(false);
+
+            // Later steps read a data view as the cache holds it, whether this step ran or is reused: ML.NET trainers behave
+            // differently on an in-memory view (hidden columns, no shuffling) than on its stored form, and a run that reuses
+            // must give the same model as one that does not.
+            state.Value = format == StepOutputCodec.DataView
+                ? await StepOutputCodec.RestoreAsync(Client.Content, _ml, format, step.OutputType, stored.Hash, cancellationToken).ConfigureAwait(false)
+                : output;
+            state.HasValue = true;
+            await run.RecordStoredArtifactAsync("output", stored, cancellationToken).ConfigureAwait(false);
+            await catalog.RememberAsync(
+                new StepCacheRecord
+                {
+                    Key = state.Key,
+                    Step = step.Name,
+                    Pipeline = pipeline,
+                    Format = format,
+                    OutputType = step.OutputType.FullName ?? step.OutputType.Name,
+                    Sha256 = stored.Hash.ToString(),
+                    Size = stored.Length,
+                    RunId = run.Id,
+                    CreatedAt = Client.TimeProvider.GetUtcNow(),
+                    CodeFingerprint = state.Fingerprint,
+                    Parameters = state.ParametersJson,
+                },
+                cancellationToken).ConfigureAwait(false);
+            await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private async Task ReuseAsync(Run pipelineRun, StepNode step, NodeState state, StepCacheRecord cached, CancellationToken cancellationToken)
+        {
+            await using var run = await StartStepRunAsync(pipelineRun, step, state, "hit", cached.RunId, cancellationToken).ConfigureAwait(false);
+            await run.RecordStoredArtifactAsync("output", new ContentInfo(ContentHash.Parse(cached.Sha256), cached.Size, uploaded: false), cancellationToken).ConfigureAwait(false);
+            await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+            state.Cached = cached;
+            state.Status = StepStatus.Reused;
+            state.ReusedFrom = cached.RunId;
+            state.RunId = run.Id;
+            state.Detail = $"reused the output of run {cached.RunId}";
+        }
+
+        private async Task<Run> StartStepRunAsync(Run pipelineRun, StepNode step, NodeState state, string cache, string? reusedFrom, CancellationToken cancellationToken)
+        {
+            var start = new StartRunOptions { Name = step.Name };
+            start.Tags["mlops.pipeline"] = pipeline;
+            start.Tags["mlops.step"] = step.Name;
+            start.Tags["mlops.step.key"] = state.Key;
+            start.Tags["mlops.step.cache"] = cache;
+            start.Tags["mlops.step.code"] = state.Fingerprint!;
+            if (reusedFrom is not null)
+            {
+                start.Tags["mlops.step.reused_from"] = reusedFrom;
+            }
+
+            var run = await pipelineRun.StartChildAsync(step.Name, start, cancellationToken).ConfigureAwait(false);
+            if (state.ParametersJson is { Length: > 2 } json)
+            {
+                run.LogParameter("step.parameters", json.Length > TrackingNames.MaxParameterValueLength ? json[..TrackingNames.MaxParameterValueLength] : json);
+            }
+
+            return run;
+        }
+
+        /// <summary>A node's value: computed here, restored from the cache, or a dataset loaded.</summary>
+        private async Task<object?> ValueAsync(string name, CancellationToken cancellationToken)
+        {
+            var state = _states.TryGetValue(name, out var known) ? known : throw new KeyNotFoundException($"The pipeline '{pipeline}' has no step '{name}'.");
+            if (state.HasValue)
+            {
+                return state.Value;
+            }
+
+            var node = nodes.First(n => n.Name == name);
+            if (state.Dataset is { } dataset)
+            {
+                state.Value = await dataset.LoadAsync(_ml, cancellationToken).ConfigureAwait(false);
+            }
+            else if (state.Cached is { } cached)
+            {
+                state.Value = await StepOutputCodec.RestoreAsync(Client.Content, _ml, cached.Format, node.OutputType, ContentHash.Parse(cached.Sha256), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                throw new InvalidOperationException($"The step '{name}' did not run (status {state.Status}): it has no output.");
+            }
+
+            state.HasValue = true;
+            return state.Value;
+        }
+
+        private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+        /// <summary>A context of its own for each step: ML.NET hands its components seeds in turn, so a shared one would make a step's randomness depend on which steps ran before it.</summary>
+        private static MLContext CreateContext(PipelineRunOptions runOptions, string stepName)
+        {
+            var seed = BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{runOptions.Seed}\n{stepName}"))) & int.MaxValue;
+            var ml = new MLContext(seed);
+            runOptions.ConfigureMLContext?.Invoke(ml);
+            return ml;
+        }
+    }
+
+    private async Task<StepCacheRecord?> FindAsync(string key, CancellationToken cancellationToken)
+        => await _records.GetAsync(PipelineKeys.Cache(key), PipelineJsonContext.Default.StepCacheRecord, cancellationToken).ConfigureAwait(false);
+
+    private async Task RememberAsync(StepCacheRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _records.CreateAsync(PipelineKeys.Cache(record.Key), record, PipelineJsonContext.Default.StepCacheRecord, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Another run cached the same key meanwhile (same code, parameters and inputs): either output will do.
+            PipelineLog.CacheRace(_logger, record.Pipeline, record.Step, record.Key);
+        }
+    }
+
+    private sealed class NodeState
+    {
+        public string Key { get; set; } = string.Empty;
+
+        public StepStatus Status { get; set; } = StepStatus.Skipped;
+
+        public string? Detail { get; set; }
+
+        public string? RunId { get; set; }
+
+        public string? ReusedFrom { get; set; }
+
+        public TimeSpan Duration { get; set; }
+
+        public DatasetVersion? Dataset { get; set; }
+
+        public object? Parameters { get; set; }
+
+        public string? ParametersJson { get; set; }
+
+        public string? Fingerprint { get; set; }
+
+        public StepCacheRecord? Cached { get; set; }
+
+        public object? Value { get; set; }
+
+        public bool HasValue { get; set; }
+    }
+}
+
+/// <summary>Where pipelines keep things: <c>pipelines/cache/{key}.json</c>, a step's cached output.</summary>
+internal static class PipelineKeys
+{
+    public static string Cache(string key) => $"pipelines/cache/{key}.json";
+}

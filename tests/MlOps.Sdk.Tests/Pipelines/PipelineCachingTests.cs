@@ -1,0 +1,290 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlOps.Sdk.Pipelines;
+using MlOps.Sdk.Testing;
+using MlOps.Sdk.Tests.Infrastructure;
+using MlOps.Sdk.Tracking;
+
+namespace MlOps.Sdk.Tests.Pipelines;
+
+/// <summary>Step caching: what a change to a parameter, an input, a step's version or a forced step reruns, and what it reuses.</summary>
+[TestFixtureSource(typeof(StoreKinds), nameof(StoreKinds.All))]
+public sealed class PipelineCachingTests(StoreKind kind)
+{
+    private TestStore _test = null!;
+    private MlOpsClient _client = null!;
+    private StepCounter _counter = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _test = await TestStore.CreateAsync(kind);
+        _client = TrackingClients.Create(_test.Store);
+        _counter = new StepCounter();
+        await RegisterPointsAsync(_client, slope: 2);
+    }
+
+    [TearDown]
+    public async Task TearDown() => await _test.DisposeAsync();
+
+    [Test]
+    public async Task RunAsync_Again_ReusesEveryStep_AndRestoresTheSameOutputs()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        var options = new LineOptions();
+
+        var first = await _client.Pipelines.RunAsync(pipeline.Pipeline, options);
+        var second = await _client.Pipelines.RunAsync(pipeline.Pipeline, options);
+
+        Assert.That(first.Steps.Where(s => s.Name != "points").Select(s => s.Status), Is.All.EqualTo(StepStatus.Ran));
+        Assert.That(second.Steps.Where(s => s.Name != "points").Select(s => s.Status), Is.All.EqualTo(StepStatus.Reused));
+        Assert.That(_counter.Calls, Is.EqualTo(new Dictionary<string, int> { ["clean"] = 1, ["scale"] = 1, ["train"] = 1, ["evaluate"] = 1 }), "the second run ran nothing");
+        Assert.That(second["train"].ReusedFromRunId, Is.EqualTo(first["train"].RunId));
+        Assert.That(second["train"].Key, Is.EqualTo(first["train"].Key));
+        Assert.That((await second.GetAsync(pipeline.Metrics))["rmse"], Is.EqualTo((await first.GetAsync(pipeline.Metrics))["rmse"]));
+        var restored = await second.GetAsync(pipeline.Model);
+        var scaled = await second.GetAsync(pipeline.Scaled);
+        Assert.That(restored.Transform(scaled).GetColumn<float>("Score").First(), Is.EqualTo((await first.GetAsync(pipeline.Model)).Transform(scaled).GetColumn<float>("Score").First()).Within(1e-5));
+        var reusedRun = await _client.Runs.GetAsync(second["train"].RunId!);
+        var originalRun = await _client.Runs.GetAsync(first["train"].RunId!);
+        Assert.That(reusedRun.Tags["mlops.step.cache"], Is.EqualTo("hit"));
+        Assert.That(reusedRun.Tags["mlops.step.reused_from"], Is.EqualTo(first["train"].RunId));
+        Assert.That(reusedRun.ParentRunId, Is.EqualTo(second.RunId));
+        Assert.That(reusedRun.Artifacts.Single(a => a.Path == "output").Sha256, Is.EqualTo(originalRun.Artifacts.Single(a => a.Path == "output").Sha256), "the reused step's run records the very output");
+        Assert.That((await _client.Runs.GetAsync(second.RunId!)).Inputs.Single().Uri, Is.EqualTo("datasets:/points/1"));
+    }
+
+    [Test]
+    public async Task ParameterChange_RerunsThatStepAndWhatReadsIt_Only()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { Iterations = 5 });
+
+        var changed = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { Iterations = 9 });
+        var unrelated = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { Iterations = 9, Unused = "another value" });
+
+        Assert.That(Statuses(changed), Is.EqualTo(new[] { StepStatus.Reused, StepStatus.Reused, StepStatus.Ran, StepStatus.Ran }));
+        Assert.That(Statuses(unrelated), Is.All.EqualTo(StepStatus.Reused), "an option no step declares changes nothing");
+    }
+
+    [Test]
+    public async Task UpstreamParameterChange_RerunsEverythingDownstream()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
+
+        var changed = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { MaxX = 40 });
+
+        Assert.That(Statuses(changed), Is.All.EqualTo(StepStatus.Ran));
+    }
+
+    [Test]
+    public async Task NewDatasetVersion_RerunsEveryStep_AndTheOldVersionIsStillCached()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
+        await RegisterPointsAsync(_client, slope: 3);
+
+        var latest = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
+        var pinned = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { Data = "datasets:/points/1" });
+
+        Assert.That(latest["points"].Detail, Is.EqualTo("datasets:/points/2"));
+        Assert.That(Statuses(latest), Is.All.EqualTo(StepStatus.Ran));
+        Assert.That(Statuses(pinned), Is.All.EqualTo(StepStatus.Reused), "version 1's outputs are still in the cache");
+    }
+
+    [Test]
+    public async Task VersionBump_ForceFrom_AndNoCache_RerunExactlyWhatTheySay()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        var options = new LineOptions();
+        await _client.Pipelines.RunAsync(pipeline.Pipeline, options);
+
+        var bumped = await _client.Pipelines.RunAsync(LinePipeline.Create(_counter, scaleVersion: "2").Pipeline, options);
+        var forced = await _client.Pipelines.RunAsync(pipeline.Pipeline, options, new PipelineRunOptions { ForceFrom = "train" });
+        var uncached = await _client.Pipelines.RunAsync(pipeline.Pipeline, options, new PipelineRunOptions { UseCache = false });
+
+        Assert.That(Statuses(bumped), Is.EqualTo(new[] { StepStatus.Reused, StepStatus.Ran, StepStatus.Ran, StepStatus.Ran }));
+        Assert.That(Statuses(forced), Is.EqualTo(new[] { StepStatus.Reused, StepStatus.Reused, StepStatus.Ran, StepStatus.Ran }));
+        Assert.That(forced["train"].Detail, Is.EqualTo("forced"));
+        Assert.That(Statuses(uncached), Is.All.EqualTo(StepStatus.Ran));
+    }
+
+    [Test]
+    public async Task PlanAsync_SaysWhatWouldRunAndWhatWouldBeReused_WithoutRunningOrRecording()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { Iterations = 5 });
+        var runsBefore = await _client.Runs.SearchAsync(new RunQuery { Experiments = { "line" } }).CountAsync();
+
+        var plan = await _client.Pipelines.PlanAsync(pipeline.Pipeline, new LineOptions { Iterations = 7 });
+
+        Assert.That(Statuses(plan), Is.EqualTo(new[] { StepStatus.Reused, StepStatus.Reused, StepStatus.Ran, StepStatus.Ran }));
+        Assert.That(plan["clean"].Detail, Does.StartWith("would reuse the output of run "));
+        Assert.That(plan["train"].Detail, Is.EqualTo("would run: not cached"));
+        Assert.That(plan.RunId, Is.Null);
+        Assert.That(_counter.Calls.Values.Sum(), Is.EqualTo(4), "nothing ran");
+        Assert.That(await _client.Runs.SearchAsync(new RunQuery { Experiments = { "line" } }).CountAsync(), Is.EqualTo(runsBefore), "nothing recorded");
+        Assert.ThrowsAsync<InvalidOperationException>(() => plan.GetAsync(pipeline.Model));
+    }
+
+    [Test]
+    public async Task UpTo_ThenTheFullRun_ReusesWhatTheInteractiveRunMade_AndEqualsAFullRunFromScratch()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+
+        var partial = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions(), new PipelineRunOptions { UpTo = "scale" });
+        var preview = (await partial.GetAsync(pipeline.Scaled)).Preview(maxRows: 3);
+        var full = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
+
+        var fresh = TrackingClients.Create(new MlOps.Sdk.Storage.InMemoryObjectStore());
+        await RegisterPointsAsync(fresh, slope: 2);
+        var scratch = await fresh.Pipelines.RunAsync(LinePipeline.Create(new StepCounter()).Pipeline, new LineOptions());
+
+        Assert.That(Statuses(partial), Is.EqualTo(new[] { StepStatus.Ran, StepStatus.Ran, StepStatus.Skipped, StepStatus.Skipped }));
+        Assert.That(preview.RowView, Has.Length.EqualTo(3));
+        Assert.That(Statuses(full), Is.EqualTo(new[] { StepStatus.Reused, StepStatus.Reused, StepStatus.Ran, StepStatus.Ran }));
+        var model = (await _client.Runs.GetAsync(full["train"].RunId!)).Artifacts.Single(a => a.Path == "output").Sha256;
+        var modelFromScratch = (await fresh.Runs.GetAsync(scratch["train"].RunId!)).Artifacts.Single(a => a.Path == "output").Sha256;
+        Assert.That(model, Is.EqualTo(modelFromScratch), "the interactive-then-automated model is byte-identical to the automated one");
+    }
+
+    [Test]
+    public async Task AFailingStep_FailsItsRunAndThePipelines_CachesNothingForIt_AndRunsAgainNextTime()
+    {
+        var failing = true;
+        var pipeline = Pipeline.Create<LineOptions>("fragile", p =>
+        {
+            var points = p.Dataset("points", o => o.Data);
+            p.Step("count", [points], ctx => failing ? throw new FormatException("bad row") : ctx.Get(points).Preview().RowView.Length);
+        });
+
+        var error = Assert.ThrowsAsync<FormatException>(() => _client.Pipelines.RunAsync(pipeline, new LineOptions()));
+        failing = false;
+        var next = await _client.Pipelines.RunAsync(pipeline, new LineOptions());
+
+        var runs = await _client.Runs.SearchAsync(new RunQuery { Experiments = { "fragile" }, OrderBy = "attributes.start_time ASC" }).ToListAsync();
+        Assert.That(error!.Message, Is.EqualTo("bad row"));
+        Assert.That(runs.Count(r => r.Status == RunStatus.Failed), Is.EqualTo(2), "the step's run and the pipeline's");
+        Assert.That(next["count"].Status, Is.EqualTo(StepStatus.Ran));
+        Assert.That(await next.GetAsync(new StepOutput<int>("count")), Is.EqualTo(100));
+    }
+
+    [Test]
+    public void BadDefinitions_AndBadRunOptions_AreRefusedNamingTheProblem()
+    {
+        var duplicate = Assert.Throws<ArgumentException>(() => Pipeline.Create<LineOptions>("dup", p =>
+        {
+            var points = p.Dataset("points", o => o.Data);
+            p.Step("a", [points], _ => 1);
+            p.Step("a", [points], _ => 2);
+        }));
+        var undeclared = Assert.Throws<ArgumentException>(() => Pipeline.Create<LineOptions>("undeclared", p =>
+            p.Step("a", [new StepOutput<int>("elsewhere")], _ => 1)));
+        var empty = Assert.Throws<ArgumentException>(() => Pipeline.Create<LineOptions>("empty", _ => { }));
+        var pipeline = LinePipeline.Create(_counter).Pipeline;
+        var unknown = Assert.ThrowsAsync<ArgumentException>(() => _client.Pipelines.RunAsync(pipeline, new LineOptions(), new PipelineRunOptions { ForceFrom = "nope" }));
+
+        Assert.That(duplicate!.Message, Does.Contain("'a'"));
+        Assert.That(undeclared!.Message, Does.Contain("'elsewhere'"));
+        Assert.That(empty!.Message, Does.Contain("no step"));
+        Assert.That(unknown!.Message, Does.Contain("'nope'").And.Contain("clean"));
+    }
+
+    private static IEnumerable<StepStatus> Statuses(PipelineResult result) => result.Steps.Where(s => s.Name != "points").Select(s => s.Status);
+
+    private static async Task RegisterPointsAsync(MlOpsClient client, int slope)
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 100).Select(i => new Point { X = i % 50, Y = (slope * (i % 50)) + 1 + ((i % 7) - 3) }).ToList();
+        await client.Datasets.RegisterDataViewAsync("points", ml.Data.LoadFromEnumerable(rows), ml);
+    }
+
+    public sealed class Point
+    {
+        public float X { get; set; }
+
+        public float Y { get; set; }
+    }
+}
+
+/// <summary>The options of the test pipeline.</summary>
+public sealed class LineOptions
+{
+    public string Data { get; set; } = "datasets:/points@latest";
+
+    public float MaxX { get; set; } = 45;
+
+    public int Iterations { get; set; } = 5;
+
+    public string Unused { get; set; } = "none";
+}
+
+/// <summary>Counts how often each step's body ran.</summary>
+public sealed class StepCounter
+{
+    private readonly Dictionary<string, int> _calls = [];
+
+    public IReadOnlyDictionary<string, int> Calls
+    {
+        get
+        {
+            lock (_calls)
+            {
+                return new Dictionary<string, int>(_calls);
+            }
+        }
+    }
+
+    public void Count(string step)
+    {
+        lock (_calls)
+        {
+            _calls[step] = _calls.GetValueOrDefault(step) + 1;
+        }
+    }
+}
+
+/// <summary>points -> clean (drop x above MaxX) -> scale (normalize) -> train (SDCA, Iterations) -> evaluate (RMSE).</summary>
+public sealed record LinePipeline(Pipeline<LineOptions> Pipeline, StepOutput<IDataView> Scaled, StepOutput<ITransformer> Model, StepOutput<Dictionary<string, double>> Metrics)
+{
+    public static LinePipeline Create(StepCounter counter, string? scaleVersion = null)
+    {
+        StepOutput<IDataView> scaled = null!;
+        StepOutput<ITransformer> model = null!;
+        StepOutput<Dictionary<string, double>> metrics = null!;
+        var pipeline = MlOps.Sdk.Pipelines.Pipeline.Create<LineOptions>("line", p =>
+        {
+            var points = p.Dataset("points", o => o.Data);
+            var clean = p.Step("clean", [points], o => new { o.MaxX }, ctx =>
+            {
+                counter.Count("clean");
+                return ctx.ML.Data.FilterRowsByColumn(ctx.Get(points), "X", upperBound: ctx.Parameters.MaxX);
+            });
+            scaled = p.Step(
+                "scale",
+                [clean],
+                ctx =>
+                {
+                    counter.Count("scale");
+                    var data = ctx.Get(clean);
+                    return ctx.ML.Transforms.NormalizeMinMax("X").Fit(data).Transform(data);
+                },
+                version: scaleVersion);
+            model = p.Step("train", [scaled], o => new { o.Iterations }, ctx =>
+            {
+                counter.Count("train");
+                var trainer = ctx.ML.Transforms.Concatenate("Features", "X")
+                    .Append(ctx.ML.Regression.Trainers.Sdca(new Microsoft.ML.Trainers.SdcaRegressionTrainer.Options { LabelColumnName = "Y", MaximumNumberOfIterations = ctx.Parameters.Iterations, NumberOfThreads = 1 }));
+                return (ITransformer)trainer.Fit(ctx.Get(scaled));
+            });
+            metrics = p.Step("evaluate", [model, scaled], ctx =>
+            {
+                counter.Count("evaluate");
+                var evaluated = ctx.ML.Regression.Evaluate(ctx.Get(model).Transform(ctx.Get(scaled)), labelColumnName: "Y");
+                return new Dictionary<string, double> { ["rmse"] = evaluated.RootMeanSquaredError, ["r2"] = evaluated.RSquared };
+            });
+        });
+        return new LinePipeline(pipeline, scaled, model, metrics);
+    }
+}
