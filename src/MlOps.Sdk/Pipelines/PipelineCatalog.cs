@@ -61,7 +61,8 @@ public class PipelineCatalog
             startOptions.Parameters[name] = value;
         }
 
-        await using var run = await _client.Runs.StartAsync(execution.RunOptions.Experiment ?? pipeline.Name, startOptions, cancellationToken).ConfigureAwait(false);
+        var run = await _client.Runs.StartAsync(execution.RunOptions.Experiment ?? pipeline.Name, startOptions, cancellationToken).ConfigureAwait(false);
+        await using var disposeRun = run.ConfigureAwait(false);
         try
         {
             await execution.ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
@@ -270,7 +271,8 @@ public class PipelineCatalog
                 inputs[input] = await ValueAsync(input, cancellationToken).ConfigureAwait(false);
             }
 
-            await using var run = await StartStepRunAsync(pipelineRun, step, state, "miss", null, cancellationToken).ConfigureAwait(false);
+            var run = await StartStepRunAsync(pipelineRun, step, state, "miss", null, cancellationToken).ConfigureAwait(false);
+            await using var disposeRun = run.ConfigureAwait(false);
             object? output;
             try
             {
@@ -316,7 +318,8 @@ public class PipelineCatalog
 
         private async Task ReuseAsync(Run pipelineRun, StepNode step, NodeState state, StepCacheRecord cached, CancellationToken cancellationToken)
         {
-            await using var run = await StartStepRunAsync(pipelineRun, step, state, "hit", cached.RunId, cancellationToken).ConfigureAwait(false);
+            var run = await StartStepRunAsync(pipelineRun, step, state, "hit", cached.RunId, cancellationToken).ConfigureAwait(false);
+            await using var disposeRun = run.ConfigureAwait(false);
             await run.RecordStoredArtifactAsync("output", new ContentInfo(ContentHash.Parse(cached.Sha256), cached.Size, uploaded: false), cancellationToken).ConfigureAwait(false);
             await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             state.Cached = cached;

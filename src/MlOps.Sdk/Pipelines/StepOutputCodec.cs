@@ -28,7 +28,7 @@ internal static class StepOutputCodec
                 var file = Path.Combine(Path.GetTempPath(), $"mlops-step-{Guid.NewGuid():N}.idv");
                 try
                 {
-                    await using (var stream = File.Create(file))
+                    using (var stream = File.Create(file))
                     {
                         ml.Data.SaveAsBinary(view, stream, keepHidden: false);
                     }
