@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks: build/bench.sh [--quick] [--only content|azure|records|tracking|tracking-metrics|tracking-overhead|tracking-search|dataset|dataset-large|dataset-many|dataset-gigabyte-folder|models|serving|search-study|search-tpe]
+# Runs the benchmarks: build/bench.sh [--quick] [--only content|azure|records|tracking|tracking-metrics|tracking-overhead|tracking-search|dataset|dataset-large|dataset-many|dataset-gigabyte-folder|models|serving|search-study|search-tpe|pipeline]
 # Prints one line per figure, `BENCH <name> <value> <unit>` or `RATIO <name> <value>` (ours against a baseline measured
 # in the same run). Record results, with machine and date, in docs/benchmarks.md.
 set -euo pipefail

@@ -46,6 +46,11 @@ try
         await ServingBenchmark.RunAsync(scratch, quick);
     }
 
+    if (Selected("pipeline"))
+    {
+        await PipelineBenchmark.RunAsync(scratch, quick);
+    }
+
     if (Selected("search-study"))
     {
         await StudyBenchmark.RunAsync(azurite, scratch, quick);
