@@ -205,8 +205,22 @@ try
                 1);
             break;
 
+        case "run-pipeline":
+            // Runs a small pipeline on a shared store, as two developers (or a developer and a scheduled job) might at once.
+            var piper = TrackingClient(store);
+            await WaitForGoAsync(Option("go"));
+            var ran = await piper.Pipelines.RunAsync(WorkerPipeline.Create(), new WorkerPipeline.Options());
+            foreach (var step in ran.Steps)
+            {
+                Console.WriteLine($"STEP {step.Name} {step.Status} {step.Key}");
+            }
+
+            var predictions = (await ran.GetAsync(WorkerPipeline.Model)).Transform(await ran.GetAsync(WorkerPipeline.Doubled));
+            Console.WriteLine($"SCORE {Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<float>(predictions, "Score").First().ToString("R", CultureInfo.InvariantCulture)}");
+            break;
+
         default:
-            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang, run-pipeline.");
             return 2;
     }
 
@@ -264,4 +278,30 @@ internal sealed class Point
     public float X { get; set; }
 
     public float Y { get; set; }
+}
+
+/// <summary>The pipeline the worker runs: points -> doubled (2x) -> train (SDCA, one thread).</summary>
+internal static class WorkerPipeline
+{
+    public static MlOps.Sdk.Pipelines.StepOutput<IDataView> Doubled { get; private set; } = null!;
+
+    public static MlOps.Sdk.Pipelines.StepOutput<ITransformer> Model { get; private set; } = null!;
+
+    public static MlOps.Sdk.Pipelines.Pipeline<Options> Create() => MlOps.Sdk.Pipelines.Pipeline.Create<Options>("shared-pipeline", p =>
+    {
+        var points = p.Dataset("points", o => o.Data);
+        Doubled = p.Step("doubled", [points], ctx =>
+        {
+            Thread.Sleep(300); // long enough for both processes to be inside the step at once
+            return ctx.ML.Transforms.CustomMapping<Point, Point>((input, output) => { output.X = 2 * input.X; output.Y = input.Y; }, contractName: null).Fit(ctx.Get(points)).Transform(ctx.Get(points));
+        });
+        Model = p.Step("train", [Doubled], ctx => (ITransformer)ctx.ML.Transforms.Concatenate("Features", "X")
+            .Append(ctx.ML.Regression.Trainers.Sdca(new Microsoft.ML.Trainers.SdcaRegressionTrainer.Options { LabelColumnName = "Y", MaximumNumberOfIterations = 5, NumberOfThreads = 1 }))
+            .Fit(ctx.Get(Doubled)));
+    });
+
+    internal sealed class Options
+    {
+        public string Data { get; set; } = "datasets:/points@latest";
+    }
 }
