@@ -164,8 +164,10 @@ internal sealed partial class CodeIdentity
         builder.Append(close);
     }
 
-    // <>c__DisplayClass3_0, <Step>b__3_0, <Step>g__Local|3_0, <StepAsync>d__3, <>9__3_0, <>c__3`1, <>f__AnonymousType3`2,
-    // <>O__3`1, and the <>O fields <3>__Helper: the number written as # is the member's ordinal in its type.
-    [GeneratedRegex(@"(?<=<>c__DisplayClass|>b__|>g__[^|]*\||>d__|<>9__|<>c__|<>f__AnonymousType|<>f__AnonymousDelegate|<>O__)\d+|(?<=^<)\d+(?=>__)", RegexOptions.CultureInvariant)]
+    // The ordinal of the method in its type, which the compiler writes in the names it makes for that method's code:
+    // <>c__DisplayClass3_0, <Step>b__3_0, <Step>g__Local|3_0, <>9__3_0 (the number before the underscore; the one after
+    // counts within the method and is kept, as is a closure's lambda's own <Step>b__0), <StepAsync>d__3, <>c__3`1,
+    // <>O__3`1; and the type-wide counters of <>f__AnonymousType3`2 and of the <>O fields <3>__Helper.
+    [GeneratedRegex(@"(?<=<>c__DisplayClass|>b__|>g__[^|]*\||<>9__)\d+(?=_\d)|(?<=>d__|<>c__|<>O__|<>f__AnonymousType|<>f__AnonymousDelegate)\d+|(?<=^<)\d+(?=>__)", RegexOptions.CultureInvariant)]
     private static partial Regex GeneratedOrdinal();
 }
