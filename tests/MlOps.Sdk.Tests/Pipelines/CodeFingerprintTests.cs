@@ -397,9 +397,34 @@ public sealed class CodeFingerprintTests
 
         var result = Of(source);
 
-        Assert.That(result.Methods.Select(m => m.DisplayName), Is.EquivalentTo(new[] { "Pipeline+<>c__DisplayClass#_0.<Create>b__0", "Pipeline.Twice" }));
+        Assert.That(result.Methods.Select(m => m.DisplayName), Is.EquivalentTo(new[] { "Pipeline+<>c__DisplayClass#_0.<Create>b__0", "Pipeline+<>c__DisplayClass#_0..ctor", "Pipeline.Twice" }));
         Assert.That(Of(source).Hash, Is.EqualTo(result.Hash));
         Assert.That(Of(source.Edit("n * 2", "n * 4")).Hash, Is.Not.EqualTo(result.Hash));
+    }
+
+    [Test]
+    public void InstanceStep_IncludesTheConstructorsThatInitializeTheFieldsItReads()
+    {
+        const string source = """
+            namespace Steps;
+
+            public sealed class Scaler
+            {
+                private readonly int _factor = 3;
+
+                public int Run(int x) => x * _factor;
+            }
+            """;
+        CodeFingerprintResult Of(string text)
+        {
+            using var loaded = Load(("Steps", text));
+            var scaler = Activator.CreateInstance(loaded.Assembly.GetType("Steps.Scaler", throwOnError: true)!)!;
+            return CodeFingerprint.Of(loaded.Method("Steps.Scaler.Run").CreateDelegate<Func<int, int>>(scaler));
+        }
+
+        var result = Of(source);
+
+        Assert.That(Of(source.Edit("_factor = 3", "_factor = 4")).ChangedSince(result.Methods), Is.EqualTo(new[] { "Scaler..ctor" }));
     }
 
     [Test]

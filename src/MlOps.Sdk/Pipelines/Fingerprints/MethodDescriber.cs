@@ -264,15 +264,21 @@ internal static class MethodDescriber
                 AppendFieldData(field);
             }
 
-            // A static field's initializer runs in its type's static constructor: a step that reads one includes it.
-            if ((code == OpCodes.Ldsfld || code == OpCodes.Ldsflda) && field.IsStatic && !field.IsLiteral
-                && field.DeclaringType is { } declaring && CodeIdentity.IsUserCode(declaring.Assembly))
+            if (field.IsLiteral || field.DeclaringType is not { } declaring || !CodeIdentity.IsUserCode(declaring.Assembly))
             {
-                var definition = declaring.IsConstructedGenericType ? declaring.GetGenericTypeDefinition() : declaring;
-                if (definition.TypeInitializer is { } initializer)
-                {
-                    next.Add(initializer);
-                }
+                return;
+            }
+
+            // A field's initializer runs in its type's constructors (static ones for a static field): a step that reads
+            // the field includes them, and so the whole of them, other fields' initializers too.
+            var definition = declaring.IsConstructedGenericType ? declaring.GetGenericTypeDefinition() : declaring;
+            if ((code == OpCodes.Ldsfld || code == OpCodes.Ldsflda) && field.IsStatic && definition.TypeInitializer is { } initializer)
+            {
+                next.Add(initializer);
+            }
+            else if ((code == OpCodes.Ldfld || code == OpCodes.Ldflda) && !field.IsStatic)
+            {
+                next.AddRange(definition.GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly));
             }
         }
 
