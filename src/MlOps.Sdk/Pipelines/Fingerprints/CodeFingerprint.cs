@@ -16,7 +16,7 @@ namespace MlOps.Sdk.Pipelines;
 /// metadata token written as the stable identity of what it names. From the root, every user method the IL calls or
 /// references is followed (calls, <c>newobj</c>, <c>ldftn</c>, <c>ldtoken</c>; lambdas, closures, local functions,
 /// accessors; the state machine of an async method or iterator; the static constructor of a user type whose static
-/// field is read). A virtual call follows the method the IL names, not overrides elsewhere. Code outside user code
+/// field is read, the constructors of one whose instance field is read). A virtual call follows the method the IL names, not overrides elsewhere. Code outside user code
 /// (see <see cref="CodeIdentity.IsUserCode"/>) is not descended into: the assemblies it lives in count by name and version.
 /// </para>
 /// <para>
