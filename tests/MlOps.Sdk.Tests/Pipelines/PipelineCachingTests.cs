@@ -111,6 +111,32 @@ public sealed class PipelineCachingTests(StoreKind kind)
     }
 
     [Test]
+    public async Task ACodeChangeInAStep_RerunsThatStepAndWhatReadsIt()
+    {
+        var original = CodePipeline(factor: false);
+        var sameCode = CodePipeline(factor: false);
+        var changedCode = CodePipeline(factor: true);
+        await _client.Pipelines.RunAsync(original, new LineOptions());
+
+        var again = await _client.Pipelines.RunAsync(sameCode, new LineOptions());
+        var edited = await _client.Pipelines.RunAsync(changedCode, new LineOptions());
+
+        Assert.That(again.Steps.Skip(1).Select(s => s.Status), Is.All.EqualTo(StepStatus.Reused), "the same code, defined again, is the same step");
+        Assert.That(edited.Steps.Skip(1).Select(s => s.Status), Is.EqualTo(new[] { StepStatus.Reused, StepStatus.Ran, StepStatus.Ran }), "count's code is the same; sum's changed; double reads sum");
+    }
+
+    /// <summary>points -> count -> sum (two bodies: x, or x * 2) -> double.</summary>
+    private static Pipeline<LineOptions> CodePipeline(bool factor) => Pipeline.Create<LineOptions>("code", p =>
+    {
+        var points = p.Dataset("points", o => o.Data);
+        var count = p.Step("count", [points], ctx => ctx.Get(points).GetColumn<float>("X").Count());
+        var sum = factor
+            ? p.Step("sum", [points], ctx => ctx.Get(points).GetColumn<float>("X").Sum(x => x * 2))
+            : p.Step("sum", [points], ctx => ctx.Get(points).GetColumn<float>("X").Sum(x => x));
+        p.Step("double", [sum, count], ctx => ctx.Get(sum) * 2);
+    });
+
+    [Test]
     public async Task PlanAsync_SaysWhatWouldRunAndWhatWouldBeReused_WithoutRunningOrRecording()
     {
         var pipeline = LinePipeline.Create(_counter);
