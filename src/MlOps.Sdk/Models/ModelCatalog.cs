@@ -82,7 +82,7 @@ public partial class ModelCatalog
             }
             else
             {
-                mlContext.Model.Save(model, inputSchema, temporary);
+                ModelSerializer.Save(mlContext, model, inputSchema, temporary);
                 stored = await _context.Content.PutFileAsync(temporary, cancellationToken).ConfigureAwait(false);
             }
 

@@ -46,7 +46,7 @@ internal static class StepOutputCodec
                     ?? throw new InvalidOperationException("A step that returns a model must read data (an IDataView input): its schema is saved with the model.");
                 using (var buffer = new MemoryStream())
                 {
-                    ml.Model.Save(model, schema, buffer);
+                    Models.ModelSerializer.Save(ml, model, schema, buffer);
                     buffer.Position = 0;
                     return await content.PutAsync(buffer, cancellationToken).ConfigureAwait(false);
                 }

@@ -191,7 +191,7 @@ public class Trial
         var temporary = Path.Combine(Path.GetTempPath(), $"mlops-trial-{Guid.NewGuid():N}.zip");
         try
         {
-            new MLContext(seed: 0).Model.Save(model, inputSchema, temporary);
+            Models.ModelSerializer.Save(new MLContext(seed: 0), model, inputSchema, temporary);
             return await _run.LogArtifactAsync(Study.ModelArtifactPath, temporary, cancellationToken).ConfigureAwait(false);
         }
         finally
