@@ -22,6 +22,8 @@ public class PipelineCatalog
 {
     private readonly MlOpsClient _client = null!;
     private readonly RecordStore _records = null!;
+    private const string OptionsArtifact = "pipeline/options.json";
+
     private readonly ILogger _logger = null!;
 
     internal PipelineCatalog(MlOpsClient client)
@@ -61,10 +63,13 @@ public class PipelineCatalog
             startOptions.Parameters[name] = value;
         }
 
+        startOptions.Tags["mlops.pipeline.seed"] = execution.RunOptions.Seed.ToString(CultureInfo.InvariantCulture);
         var run = await _client.Runs.StartAsync(execution.RunOptions.Experiment ?? pipeline.Name, startOptions, cancellationToken).ConfigureAwait(false);
         await using var disposeRun = run.ConfigureAwait(false);
         try
         {
+            // The options as given, whole: what a reproduction runs with.
+            await run.LogArtifactAsync(OptionsArtifact, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(options, options.GetType())), cancellationToken).ConfigureAwait(false);
             await execution.ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -75,6 +80,55 @@ public class PipelineCatalog
 
         await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         return execution.Result(run.Id);
+    }
+
+    /// <summary>
+    /// Runs a recorded pipeline run again from its record: the same options, the same dataset versions, the same seed, no
+    /// cache. Reports whether the code version matches (git commit, and a clean tree both times) and, step by step,
+    /// whether each output's content hash equals the original's.
+    /// </summary>
+    /// <typeparam name="TOptions">The pipeline's options.</typeparam>
+    /// <param name="pipeline">The pipeline the run ran (the code now).</param>
+    /// <param name="runId">The id of the pipeline run to reproduce.</param>
+    /// <param name="cancellationToken">A token to cancel the run.</param>
+    /// <returns>The new run and the comparison.</returns>
+    /// <exception cref="RunNotFoundException">No run has that id.</exception>
+    /// <exception cref="ArgumentException">The run is not a run of <paramref name="pipeline"/>.</exception>
+    public virtual async Task<PipelineReproduction> ReproduceAsync<TOptions>(Pipeline<TOptions> pipeline, string runId, CancellationToken cancellationToken = default)
+        where TOptions : class
+    {
+        SdkCall.Enter();
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var original = await _client.Runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (!original.Tags.TryGetValue("mlops.pipeline", out var name) || name != pipeline.Name || original.ParentRunId is not null && original.Tags.ContainsKey("mlops.step"))
+        {
+            throw new ArgumentException($"Run {runId} is not a run of the pipeline '{pipeline.Name}'.", nameof(runId));
+        }
+
+        TOptions options;
+        var stream = await _client.Runs.OpenArtifactAsync(runId, OptionsArtifact, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            options = await JsonSerializer.DeserializeAsync<TOptions>(stream, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw new Records.RecordFormatException($"runs/{runId}/{OptionsArtifact}", "holds no options");
+        }
+
+        var datasets = original.Inputs.Where(i => i.Context is not null && i.Uri.StartsWith("datasets:/", StringComparison.Ordinal))
+            .ToDictionary(i => i.Context!, i => i.Uri, StringComparer.Ordinal);
+        var runOptions = new PipelineRunOptions
+        {
+            UseCache = false,
+            Seed = original.Tags.TryGetValue("mlops.pipeline.seed", out var seed) ? int.Parse(seed, CultureInfo.InvariantCulture) : 1,
+            Experiment = original.Experiment,
+            DatasetVersions = datasets,
+        };
+        var again = await RunAsync(pipeline, options, runOptions, cancellationToken).ConfigureAwait(false);
+        var rerun = await _client.Runs.GetAsync(again.RunId!, cancellationToken).ConfigureAwait(false);
+        var before = await StepOutputsAsync(original, cancellationToken).ConfigureAwait(false);
+        var after = await StepOutputsAsync(rerun, cancellationToken).ConfigureAwait(false);
+        var steps = pipeline.Nodes.OfType<StepNode>().Where(n => after.ContainsKey(n.Name))
+            .Select(n => new StepReproduction(n.Name, before.GetValueOrDefault(n.Name), after[n.Name])).ToList();
+        return new PipelineReproduction(runId, rerun.Id, original.Source.GitCommit, rerun.Source.GitCommit, original.Source.GitDirty, rerun.Source.GitDirty, steps);
     }
 
     /// <summary>A dry run: what <see cref="RunAsync"/> would run and what it would reuse (and from which run), without running anything or recording a run.</summary>
@@ -92,6 +146,25 @@ public class PipelineCatalog
         var execution = Prepare(pipeline, options, runOptions);
         await execution.PlanAsync(cancellationToken).ConfigureAwait(false);
         return execution.Result(null);
+    }
+
+    /// <summary>The output hash of each step run under a pipeline run, by step name.</summary>
+    private async Task<Dictionary<string, ContentHash?>> StepOutputsAsync(RunInfo pipelineRun, CancellationToken cancellationToken)
+    {
+        var outputs = new Dictionary<string, ContentHash?>(StringComparer.Ordinal);
+        var query = new RunQuery { Filter = $"attributes.parent_run_id = '{pipelineRun.Id}'" };
+        query.Experiments.Add(pipelineRun.Experiment);
+        await foreach (var step in _client.Runs.SearchAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            if (step.Tags.TryGetValue("mlops.step", out var name))
+            {
+                // A search returns summaries; the artifacts are in the run's record.
+                var full = await _client.Runs.GetAsync(step.Id, cancellationToken).ConfigureAwait(false);
+                outputs[name] = full.Artifacts.FirstOrDefault(a => a.Path == "output")?.Sha256;
+            }
+        }
+
+        return outputs;
     }
 
     private PipelineExecution Prepare<TOptions>(Pipeline<TOptions> pipeline, TOptions options, PipelineRunOptions? runOptions)
@@ -235,7 +308,7 @@ public class PipelineCatalog
             switch (node)
             {
                 case DatasetNode dataset:
-                    var uri = dataset.ResolveUri(options);
+                    var uri = RunOptions.DatasetVersions?.GetValueOrDefault(dataset.Name) ?? dataset.ResolveUri(options);
                     state.Dataset = await Client.Datasets.GetAsync(uri, cancellationToken).ConfigureAwait(false);
                     state.Key = Hash($"mlops.pipeline.dataset.v1\n{state.Dataset.Identity}");
                     state.Detail = state.Dataset.Uri;

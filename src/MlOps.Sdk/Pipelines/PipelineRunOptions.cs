@@ -33,6 +33,9 @@ public sealed class PipelineRunOptions
 
     /// <summary>Gets or sets the parent run of the pipeline's run (a search trial, a retraining attempt), if any.</summary>
     public string? ParentRunId { get; set; }
+
+    /// <summary>Gets or sets exact dataset URIs by dataset name, in place of the options' (a reproduction reads the versions the original read).</summary>
+    internal IReadOnlyDictionary<string, string>? DatasetVersions { get; set; }
 }
 
 /// <summary>What happened to a step in a pipeline run.</summary>

@@ -137,6 +137,26 @@ public sealed class PipelineCachingTests(StoreKind kind)
     });
 
     [Test]
+    public async Task ReproduceAsync_RerunsFromTheRecord_WithTheSameDataVersion_AndGivesByteIdenticalOutputs()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        var original = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions { Iterations = 7, MaxX = 30 });
+        await RegisterPointsAsync(_client, slope: 5); // @latest moves on: the reproduction must read version 1
+
+        var reproduction = await _client.Pipelines.ReproduceAsync(pipeline.Pipeline, original.RunId!);
+
+        var rerun = await _client.Runs.GetAsync(reproduction.RunId);
+        Assert.That(rerun.Inputs.Single().Uri, Is.EqualTo("datasets:/points/1"));
+        Assert.That(rerun.Parameters["options.Iterations"], Is.EqualTo("7"));
+        Assert.That(_counter.Calls["train"], Is.EqualTo(2), "no cache: every step ran again");
+        Assert.That(reproduction.Steps.Select(s => s.Name), Is.EquivalentTo(new[] { "clean", "scale", "train", "evaluate" }));
+        Assert.That(reproduction.Steps.Where(s => !s.Identical).Select(s => s.Name), Is.Empty, reproduction.ToString());
+        Assert.That(reproduction.OutputsMatch, Is.True);
+        Assert.That(reproduction.OriginalCommit, Is.EqualTo(reproduction.Commit));
+        Assert.ThrowsAsync<ArgumentException>(() => _client.Pipelines.ReproduceAsync(pipeline.Pipeline, original["train"].RunId!));
+    }
+
+    [Test]
     public async Task PlanAsync_SaysWhatWouldRunAndWhatWouldBeReused_WithoutRunningOrRecording()
     {
         var pipeline = LinePipeline.Create(_counter);
