@@ -64,6 +64,11 @@ public class PipelineCatalog
         }
 
         startOptions.Tags["mlops.pipeline.seed"] = execution.RunOptions.Seed.ToString(CultureInfo.InvariantCulture);
+        if (execution.RunOptions.Variant is { } variant)
+        {
+            startOptions.Tags["mlops.pipeline.variant"] = variant;
+        }
+
         var run = await _client.Runs.StartAsync(execution.RunOptions.Experiment ?? pipeline.Name, startOptions, cancellationToken).ConfigureAwait(false);
         await using var disposeRun = run.ConfigureAwait(false);
         try
@@ -80,6 +85,76 @@ public class PipelineCatalog
 
         await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         return execution.Result(run.Id);
+    }
+
+    /// <summary>
+    /// Runs a pipeline with its options bound from configuration (<see cref="PipelineConfiguration.Bind{TOptions}"/>): the
+    /// section <c>Pipelines:{name}</c>, and a variant over it. The resolved options are recorded with the run.
+    /// </summary>
+    /// <typeparam name="TOptions">The pipeline's options.</typeparam>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="configuration">The configuration (appsettings.json, appsettings.{Environment}.json, environment variables, command line).</param>
+    /// <param name="variant">A configured variant, or <see langword="null"/>.</param>
+    /// <param name="runOptions">What to force and where to stop; its <see cref="PipelineRunOptions.Variant"/> is set here.</param>
+    /// <param name="cancellationToken">A token to cancel the run.</param>
+    /// <returns>What the run did.</returns>
+    /// <exception cref="ArgumentException">The variant is not configured.</exception>
+    public virtual Task<PipelineResult> RunAsync<TOptions>(Pipeline<TOptions> pipeline, Microsoft.Extensions.Configuration.IConfiguration configuration, string? variant = null, PipelineRunOptions? runOptions = null, CancellationToken cancellationToken = default)
+        where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var options = PipelineConfiguration.Bind<TOptions>(configuration, pipeline.Name, variant);
+        runOptions ??= new PipelineRunOptions();
+        runOptions.Variant = variant;
+        return RunAsync(pipeline, options, runOptions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Registers a model a pipeline run produced (a step's <see cref="Microsoft.ML.ITransformer"/> output) as a new version,
+    /// as the very bytes the step stored, linked to the step's run (its parameters and the pipeline's datasets).
+    /// </summary>
+    /// <param name="result">A pipeline run's result.</param>
+    /// <param name="model">The step whose output to register.</param>
+    /// <param name="name">The registered model's name (a variant's own, for example).</param>
+    /// <param name="options">A description and tags.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The registered version.</returns>
+    /// <exception cref="InvalidOperationException">The result is a plan, or the step was skipped.</exception>
+    public virtual async Task<Models.ModelVersion> RegisterModelAsync(PipelineResult result, StepOutput<Microsoft.ML.ITransformer> model, string name, Models.RegisterModelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(model);
+        var step = result[model.Name];
+        if (result.RunId is null || step.RunId is null)
+        {
+            throw new InvalidOperationException($"The step '{model.Name}' has no output to register ({(result.RunId is null ? "this is a plan" : step.Status.ToString())}).");
+        }
+
+        var run = await _client.Runs.GetAsync(step.RunId, cancellationToken).ConfigureAwait(false);
+        var saved = run.Artifacts.First(a => a.Path == "output");
+        var pipelineRun = await _client.Runs.GetAsync(result.RunId, cancellationToken).ConfigureAwait(false);
+        var register = new Models.RegisterModelOptions { Description = options?.Description };
+        foreach (var (tag, value) in options?.Tags ?? new Dictionary<string, string>())
+        {
+            register.Tags[tag] = value;
+        }
+
+        register.Tags.TryAdd("mlops.pipeline", result.Pipeline);
+        register.Tags.TryAdd("mlops.step", model.Name);
+        if (pipelineRun.Tags.TryGetValue("mlops.pipeline.variant", out var variant))
+        {
+            register.Tags.TryAdd("mlops.pipeline.variant", variant);
+        }
+
+        foreach (var input in pipelineRun.Inputs.Where(i => i.Uri.StartsWith("datasets:/", StringComparison.Ordinal)))
+        {
+            register.Datasets.Add(new Models.ModelDatasetLink(input.Uri, "training", input.Sha256?.ToString()));
+        }
+
+        // Loaded (hash verified) for its schemas; registered as the very bytes the step stored.
+        var loaded = await _client.Models.LoadAsync(Models.ModelRef.Parse($"runs:/{step.RunId}/output"), cancellationToken).ConfigureAwait(false);
+        return await _client.Models.RegisterFromRunAsync(name, loaded.Model, loaded.InputSchema, register, run, saved, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -131,7 +206,7 @@ public class PipelineCatalog
         return new PipelineReproduction(runId, rerun.Id, original.Source.GitCommit, rerun.Source.GitCommit, original.Source.GitDirty, rerun.Source.GitDirty, steps);
     }
 
-    /// <summary>A dry run: what <see cref="RunAsync"/> would run and what it would reuse (and from which run), without running anything or recording a run.</summary>
+    /// <summary>A dry run: what <see cref="RunAsync{TOptions}(Pipeline{TOptions}, TOptions, PipelineRunOptions?, CancellationToken)"/> would run and what it would reuse (and from which run), without running anything or recording a run.</summary>
     /// <typeparam name="TOptions">The pipeline's options.</typeparam>
     /// <param name="pipeline">The pipeline.</param>
     /// <param name="options">Its options.</param>

@@ -31,6 +31,9 @@ public sealed class PipelineRunOptions
     /// <value>Default: the pipeline's name.</value>
     public string? Experiment { get; set; }
 
+    /// <summary>Gets or sets the variant the options were bound for (see <see cref="PipelineConfiguration"/>), recorded with the run as the tag <c>mlops.pipeline.variant</c>.</summary>
+    public string? Variant { get; set; }
+
     /// <summary>Gets or sets the parent run of the pipeline's run (a search trial, a retraining attempt), if any.</summary>
     public string? ParentRunId { get; set; }
 

@@ -264,6 +264,8 @@ public sealed class LineOptions
     public int Iterations { get; set; } = 5;
 
     public string Unused { get; set; } = "none";
+
+    public string ModelName { get; set; } = "line";
 }
 
 /// <summary>Counts how often each step's body ran.</summary>
