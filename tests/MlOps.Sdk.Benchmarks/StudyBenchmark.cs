@@ -16,12 +16,12 @@ internal static class StudyBenchmark
 {
     public static async Task RunAsync(AzuriteServer? azurite, string scratch, bool quick)
     {
-        var trials = quick ? 150 : 400;
+        var trials = quick ? 100 : 400;
         var fs = new FileSystemObjectStore(Path.Combine(scratch, "study"));
         var client = new MlOpsClient(fs, Options());
 
         // Warm-up: the JIT (tiered compilation takes a few seconds of work to optimize TPE's loops), the store's folders.
-        await MeasureStudyAsync(client, "warm-up", 300, parallelism: 1);
+        await MeasureStudyAsync(client, "warm-up", quick ? 150 : 300, parallelism: 1);
         await MeasurePlainRunsAsync(client, "warm-up-plain", 100);
 
         // Interleaved, so that a slow spell of the shared disk hits both.
@@ -43,7 +43,7 @@ internal static class StudyBenchmark
         Report.Bench("study_overhead_ms_per_trial_parallelism_4", parallel, "ms");
 
         // A study that already holds many trials: the per-ask listing and TPE over the history.
-        var large = quick ? 500 : 1000;
+        var large = quick ? 300 : 1000;
         var grown = await MeasureStudyAsync(client, "large", large, parallelism: 1);
         var atEnd = await MeasureStudyAsync(client, "large", 50, parallelism: 1);
         Report.Note($"a study growing to {large} trials: {grown:0.###} ms per trial on average; the next 50 trials: {atEnd:0.###} ms per trial");
