@@ -33,7 +33,7 @@ public static class Pipeline
             throw new ArgumentException($"The pipeline '{name}' declares no step.", nameof(define));
         }
 
-        return new Pipeline<TOptions>(name, builder.Nodes);
+        return new Pipeline<TOptions>(name, [.. builder.Nodes]);
     }
 }
 

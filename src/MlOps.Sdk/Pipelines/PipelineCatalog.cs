@@ -69,12 +69,22 @@ public class PipelineCatalog
             startOptions.Tags["mlops.pipeline.variant"] = variant;
         }
 
+        if (execution.RunOptions.UpTo is { } upTo)
+        {
+            startOptions.Tags["mlops.pipeline.up_to"] = upTo;
+        }
+
+        if (execution.RunOptions.ReproducesRunId is { } reproduces)
+        {
+            startOptions.Tags["mlops.pipeline.reproduces"] = reproduces;
+        }
+
         var run = await _client.Runs.StartAsync(execution.RunOptions.Experiment ?? pipeline.Name, startOptions, cancellationToken).ConfigureAwait(false);
         await using var disposeRun = run.ConfigureAwait(false);
         try
         {
             // The options as given, whole: what a reproduction runs with.
-            await run.LogArtifactAsync(OptionsArtifact, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(options, options.GetType())), cancellationToken).ConfigureAwait(false);
+            await run.LogArtifactAsync(OptionsArtifact, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(options, options.GetType(), StepKeyParts.Json)), cancellationToken).ConfigureAwait(false);
             await execution.ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -104,9 +114,19 @@ public class PipelineCatalog
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         var options = PipelineConfiguration.Bind<TOptions>(configuration, pipeline.Name, variant);
-        runOptions ??= new PipelineRunOptions();
-        runOptions.Variant = variant;
-        return RunAsync(pipeline, options, runOptions, cancellationToken);
+        var given = runOptions ?? new PipelineRunOptions();
+        var withVariant = new PipelineRunOptions
+        {
+            ForceFrom = given.ForceFrom,
+            UpTo = given.UpTo,
+            UseCache = given.UseCache,
+            Seed = given.Seed,
+            ConfigureMLContext = given.ConfigureMLContext,
+            Experiment = given.Experiment,
+            ParentRunId = given.ParentRunId,
+            Variant = variant,
+        };
+        return RunAsync(pipeline, options, withVariant, cancellationToken);
     }
 
     /// <summary>
@@ -165,11 +185,12 @@ public class PipelineCatalog
     /// <typeparam name="TOptions">The pipeline's options.</typeparam>
     /// <param name="pipeline">The pipeline the run ran (the code now).</param>
     /// <param name="runId">The id of the pipeline run to reproduce.</param>
+    /// <param name="configureMLContext">What to do to each step's ML.NET context (register custom mappings), as the original run did.</param>
     /// <param name="cancellationToken">A token to cancel the run.</param>
-    /// <returns>The new run and the comparison.</returns>
+    /// <returns>The new run and the comparison (of the steps the original ran).</returns>
     /// <exception cref="RunNotFoundException">No run has that id.</exception>
     /// <exception cref="ArgumentException">The run is not a run of <paramref name="pipeline"/>.</exception>
-    public virtual async Task<PipelineReproduction> ReproduceAsync<TOptions>(Pipeline<TOptions> pipeline, string runId, CancellationToken cancellationToken = default)
+    public virtual async Task<PipelineReproduction> ReproduceAsync<TOptions>(Pipeline<TOptions> pipeline, string runId, Action<MLContext>? configureMLContext = null, CancellationToken cancellationToken = default)
         where TOptions : class
     {
         SdkCall.Enter();
@@ -184,7 +205,7 @@ public class PipelineCatalog
         var stream = await _client.Runs.OpenArtifactAsync(runId, OptionsArtifact, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            options = await JsonSerializer.DeserializeAsync<TOptions>(stream, cancellationToken: cancellationToken).ConfigureAwait(false)
+            options = await JsonSerializer.DeserializeAsync<TOptions>(stream, StepKeyParts.Json, cancellationToken).ConfigureAwait(false)
                 ?? throw new Records.RecordFormatException($"runs/{runId}/{OptionsArtifact}", "holds no options");
         }
 
@@ -196,13 +217,30 @@ public class PipelineCatalog
             Seed = original.Tags.TryGetValue("mlops.pipeline.seed", out var seed) ? int.Parse(seed, CultureInfo.InvariantCulture) : 1,
             Experiment = original.Experiment,
             DatasetVersions = datasets,
+            ConfigureMLContext = configureMLContext,
+            UpTo = original.Tags.GetValueOrDefault("mlops.pipeline.up_to"),
+            Variant = original.Tags.GetValueOrDefault("mlops.pipeline.variant"),
+            ReproducesRunId = runId,
         };
         var again = await RunAsync(pipeline, options, runOptions, cancellationToken).ConfigureAwait(false);
         var rerun = await _client.Runs.GetAsync(again.RunId!, cancellationToken).ConfigureAwait(false);
         var before = await StepOutputsAsync(original, cancellationToken).ConfigureAwait(false);
         var after = await StepOutputsAsync(rerun, cancellationToken).ConfigureAwait(false);
-        var steps = pipeline.Nodes.OfType<StepNode>().Where(n => after.ContainsKey(n.Name))
-            .Select(n => new StepReproduction(n.Name, before.GetValueOrDefault(n.Name), after[n.Name])).ToList();
+        var steps = new List<StepReproduction>();
+        var ml = new MLContext(seed: 0);
+        foreach (var node in pipeline.Nodes.OfType<StepNode>().Where(n => after.ContainsKey(n.Name) && before.ContainsKey(n.Name)))
+        {
+            var (was, now) = (before[node.Name], after[node.Name]);
+            if (was is { } a && now is { } b && a != b && StepOutputCodec.FormatOf(node.OutputType) == StepOutputCodec.DataView)
+            {
+                // ML.NET's binary files are not byte-stable: data views compare by their canonical content.
+                was = DataViewIdentity.Compute((IDataView)(await StepOutputCodec.RestoreAsync(_client.Content, ml, StepOutputCodec.DataView, node.OutputType, a, cancellationToken).ConfigureAwait(false))!, cancellationToken);
+                now = DataViewIdentity.Compute((IDataView)(await StepOutputCodec.RestoreAsync(_client.Content, ml, StepOutputCodec.DataView, node.OutputType, b, cancellationToken).ConfigureAwait(false))!, cancellationToken);
+            }
+
+            steps.Add(new StepReproduction(node.Name, was, now));
+        }
+
         return new PipelineReproduction(runId, rerun.Id, original.Source.GitCommit, rerun.Source.GitCommit, original.Source.GitDirty, rerun.Source.GitDirty, steps);
     }
 
@@ -364,7 +402,7 @@ public class PipelineCatalog
             var past = false;
             foreach (var node in nodes)
             {
-                var isForced = node is StepNode step && (step.Name == RunOptions.ForceFrom || step.Inputs.Any(forced.Contains));
+                var isForced = node.Name == RunOptions.ForceFrom || (node is StepNode step && step.Inputs.Any(forced.Contains));
                 if (isForced)
                 {
                     forced.Add(node.Name);
@@ -390,15 +428,17 @@ public class PipelineCatalog
                     break;
                 case StepNode step:
                     state.Parameters = step.Parameters(options);
-                    state.ParametersJson = state.Parameters is NoParameters ? "{}" : JsonSerializer.Serialize(state.Parameters, state.Parameters?.GetType() ?? typeof(object));
+                    state.ParametersJson = StepKeyParts.Parameters(step.Name, state.Parameters);
                     state.Fingerprint = StepFingerprint.Compute(step.Body, step.Version);
+                    var captured = StepKeyParts.Captured(step.Name, step.Body, options.GetType());
                     var text = new StringBuilder()
                         .Append("mlops.pipeline.step.v1\n")
                         .Append(step.Name).Append('\n')
                         .Append(state.Fingerprint).Append('\n')
                         .Append(step.OutputType.FullName).Append('\n')
                         .Append(CultureInfo.InvariantCulture, $"seed {RunOptions.Seed}\n")
-                        .Append(state.ParametersJson).Append('\n');
+                        .Append(state.ParametersJson).Append('\n')
+                        .Append(captured).Append('\n');
                     foreach (var input in step.Inputs)
                     {
                         text.Append(input).Append('=').Append(_states[input].Key).Append('\n');
@@ -421,10 +461,47 @@ public class PipelineCatalog
 
             var run = await StartStepRunAsync(pipelineRun, step, state, "miss", null, cancellationToken).ConfigureAwait(false);
             await using var disposeRun = run.ConfigureAwait(false);
-            object? output;
             try
             {
-                output = await step.Execute(state.Parameters, inputs, CreateContext(RunOptions, step.Name), run, cancellationToken).ConfigureAwait(false);
+                var output = await step.Execute(state.Parameters, inputs, CreateContext(RunOptions, step.Name), run, cancellationToken).ConfigureAwait(false);
+                var format = StepOutputCodec.FormatOf(step.OutputType);
+                var stored = await StepOutputCodec.StoreAsync(Client.Content, _ml, format, step.OutputType, output, inputs.Values, cancellationToken).ConfigureAwait(false);
+
+                // Later steps read a data view (and a JSON value) as the cache holds it, whether this step ran or is reused:
+                // ML.NET trainers behave differently on an in-memory view (hidden columns, no shuffling) than on its stored
+                // form, and a run that reuses must give what a run that does not gives.
+                if (format == StepOutputCodec.Json)
+                {
+                    var bytes = await Client.Content.ReadAsync(stored.Hash, cancellationToken).ConfigureAwait(false);
+                    object? restored = null;
+                    StepOutputCodec.CheckRoundTrip(step.Name, step.OutputType, output, () => restored = JsonSerializer.Deserialize(bytes.ToMemory().Span, step.OutputType, StepKeyParts.Json));
+                    state.Value = restored;
+                }
+                else
+                {
+                    state.Value = format == StepOutputCodec.Model
+                        ? output
+                        : await StepOutputCodec.RestoreAsync(Client.Content, _ml, format, step.OutputType, stored.Hash, cancellationToken).ConfigureAwait(false);
+                }
+
+                await run.RecordStoredArtifactAsync("output", stored, cancellationToken).ConfigureAwait(false);
+                await catalog.RememberAsync(
+                    new StepCacheRecord
+                    {
+                        Key = state.Key,
+                        Step = step.Name,
+                        Pipeline = pipeline,
+                        Format = format,
+                        OutputType = step.OutputType.FullName ?? step.OutputType.Name,
+                        Sha256 = stored.Hash.ToString(),
+                        Size = stored.Length,
+                        RunId = run.Id,
+                        CreatedAt = Client.TimeProvider.GetUtcNow(),
+                        CodeFingerprint = state.Fingerprint,
+                        Parameters = state.ParametersJson,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -432,44 +509,26 @@ public class PipelineCatalog
                 throw;
             }
 
+            state.HasValue = true;
             state.Status = StepStatus.Ran;
             state.RunId = run.Id;
-            var format = StepOutputCodec.FormatOf(step.OutputType);
-            var stored = await StepOutputCodec.StoreAsync(Client.Content, _ml, format, step.OutputType, output, inputs.Values, cancellationToken).ConfigureAwait(false);
-
-            // Later steps read a data view as the cache holds it, whether this step ran or is reused: ML.NET trainers behave
-            // differently on an in-memory view (hidden columns, no shuffling) than on its stored form, and a run that reuses
-            // must give the same model as one that does not.
-            state.Value = format == StepOutputCodec.DataView
-                ? await StepOutputCodec.RestoreAsync(Client.Content, _ml, format, step.OutputType, stored.Hash, cancellationToken).ConfigureAwait(false)
-                : output;
-            state.HasValue = true;
-            await run.RecordStoredArtifactAsync("output", stored, cancellationToken).ConfigureAwait(false);
-            await catalog.RememberAsync(
-                new StepCacheRecord
-                {
-                    Key = state.Key,
-                    Step = step.Name,
-                    Pipeline = pipeline,
-                    Format = format,
-                    OutputType = step.OutputType.FullName ?? step.OutputType.Name,
-                    Sha256 = stored.Hash.ToString(),
-                    Size = stored.Length,
-                    RunId = run.Id,
-                    CreatedAt = Client.TimeProvider.GetUtcNow(),
-                    CodeFingerprint = state.Fingerprint,
-                    Parameters = state.ParametersJson,
-                },
-                cancellationToken).ConfigureAwait(false);
-            await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         private async Task ReuseAsync(Run pipelineRun, StepNode step, NodeState state, StepCacheRecord cached, CancellationToken cancellationToken)
         {
             var run = await StartStepRunAsync(pipelineRun, step, state, "hit", cached.RunId, cancellationToken).ConfigureAwait(false);
             await using var disposeRun = run.ConfigureAwait(false);
-            await run.RecordStoredArtifactAsync("output", new ContentInfo(ContentHash.Parse(cached.Sha256), cached.Size, uploaded: false), cancellationToken).ConfigureAwait(false);
-            await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await run.RecordStoredArtifactAsync("output", new ContentInfo(ContentHash.Parse(cached.Sha256), cached.Size, uploaded: false), cancellationToken).ConfigureAwait(false);
+                await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+                throw;
+            }
+
             state.Cached = cached;
             state.Status = StepStatus.Reused;
             state.ReusedFrom = cached.RunId;
@@ -538,8 +597,12 @@ public class PipelineCatalog
         }
     }
 
+    /// <summary>The cache record of a key, if its content is still stored (a record whose content was collected is a miss).</summary>
     private async Task<StepCacheRecord?> FindAsync(string key, CancellationToken cancellationToken)
-        => await _records.GetAsync(PipelineKeys.Cache(key), PipelineJsonContext.Default.StepCacheRecord, cancellationToken).ConfigureAwait(false);
+    {
+        var record = await _records.GetAsync(PipelineKeys.Cache(key), PipelineJsonContext.Default.StepCacheRecord, cancellationToken).ConfigureAwait(false);
+        return record is not null && await _client.Content.ExistsAsync(ContentHash.Parse(record.Sha256), cancellationToken).ConfigureAwait(false) ? record : null;
+    }
 
     private async Task RememberAsync(StepCacheRecord record, CancellationToken cancellationToken)
     {

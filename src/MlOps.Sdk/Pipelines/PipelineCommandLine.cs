@@ -54,7 +54,7 @@ public static class PipelineCommandLine
     /// <param name="args">The command-line arguments.</param>
     /// <param name="output">Where to print; standard output when <see langword="null"/>.</param>
     /// <param name="cancellationToken">A token to cancel the run.</param>
-    /// <returns>The exit code: 0 done, 2 bad arguments or configuration (the reason is printed).</returns>
+    /// <returns>The exit code: 0 done, 1 a step or the store failed, 2 bad arguments or configuration (the reason is printed).</returns>
     public static async Task<int> RunAsync<TOptions>(MlOpsClient client, Pipeline<TOptions> pipeline, IConfiguration configuration, IReadOnlyList<string> args, TextWriter? output = null, CancellationToken cancellationToken = default)
         where TOptions : class, new()
     {
@@ -63,20 +63,42 @@ public static class PipelineCommandLine
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(args);
         output ??= Console.Out;
+        Command command;
+        IConfiguration resolved;
+        TOptions? options = null;
         try
         {
-            var command = Parse(args);
+            command = Parse(args);
+            if (command.Variant is { } named && !PipelineConfiguration.Variants(configuration, pipeline.Name).Contains(named, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"The pipeline '{pipeline.Name}' has no variant '{named}' in the configuration (variants: {string.Join(", ", PipelineConfiguration.Variants(configuration, pipeline.Name))}).", nameof(args));
+            }
+
             var prefix = command.Variant is null ? $"{PipelineConfiguration.SectionName}:{pipeline.Name}" : $"{PipelineConfiguration.SectionName}:{pipeline.Name}:Variants:{command.Variant}";
-            var resolved = new ConfigurationBuilder()
+            resolved = new ConfigurationBuilder()
                 .AddConfiguration(configuration)
                 .AddInMemoryCollection(command.Sets.Select(s => new KeyValuePair<string, string?>($"{prefix}:{s.Key}", s.Value)))
                 .Build();
-            var runOptions = new PipelineRunOptions { ForceFrom = command.ForceFrom, UpTo = command.UpTo, UseCache = !command.NoCache, Variant = command.Variant };
-            if (command.Seed is { } seed)
+            if (command.Verb is "run" or "plan")
             {
-                runOptions.Seed = seed;
+                options = PipelineConfiguration.Bind<TOptions>(resolved, pipeline.Name, command.Variant);
             }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
+        {
+            await output.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await output.WriteLineAsync(Usage).ConfigureAwait(false);
+            return 2;
+        }
 
+        var runOptions = new PipelineRunOptions { ForceFrom = command.ForceFrom, UpTo = command.UpTo, UseCache = !command.NoCache, Variant = command.Variant };
+        if (command.Seed is { } seed)
+        {
+            runOptions.Seed = seed;
+        }
+
+        try
+        {
             switch (command.Verb)
             {
                 case "variants":
@@ -88,12 +110,11 @@ public static class PipelineCommandLine
                     return 0;
 
                 case "plan":
-                    var options = PipelineConfiguration.Bind<TOptions>(resolved, pipeline.Name, command.Variant);
-                    await PrintAsync(output, await client.Pipelines.PlanAsync(pipeline, options, runOptions, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    await PrintAsync(output, await client.Pipelines.PlanAsync(pipeline, options!, runOptions, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                     return 0;
 
                 case "reproduce":
-                    var reproduction = await client.Pipelines.ReproduceAsync(pipeline, command.RunId!, cancellationToken).ConfigureAwait(false);
+                    var reproduction = await client.Pipelines.ReproduceAsync(pipeline, command.RunId!, cancellationToken: cancellationToken).ConfigureAwait(false);
                     foreach (var step in reproduction.Steps)
                     {
                         await output.WriteLineAsync($"{step.Name,-20} {(step.Identical ? "identical" : "differs")}").ConfigureAwait(false);
@@ -103,16 +124,15 @@ public static class PipelineCommandLine
                     return 0;
 
                 default:
-                    var result = await client.Pipelines.RunAsync(pipeline, resolved, command.Variant, runOptions, cancellationToken).ConfigureAwait(false);
-                    await PrintAsync(output, result).ConfigureAwait(false);
+                    await PrintAsync(output, await client.Pipelines.RunAsync(pipeline, options!, runOptions, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                     return 0;
             }
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException and not ObjectDisposedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await output.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-            await output.WriteLineAsync(Usage).ConfigureAwait(false);
-            return 2;
+            // A step (or the store) failed: not the caller's arguments.
+            await output.WriteLineAsync($"failed: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+            return 1;
         }
     }
 

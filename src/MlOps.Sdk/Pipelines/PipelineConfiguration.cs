@@ -6,7 +6,8 @@ namespace MlOps.Sdk.Pipelines;
 /// <summary>
 /// Binds a pipeline's options from Microsoft.Extensions.Configuration: the section <c>Pipelines:{pipeline}</c> (from
 /// appsettings.json, appsettings.{Environment}.json, environment variables, the command line: whatever the host reads),
-/// then a named <b>variant</b> over it: <c>Pipelines:{pipeline}:Variants:{variant}</c>, only the keys it sets.
+/// then a named <b>variant</b> over it: <c>Pipelines:{pipeline}:Variants:{variant}</c>, only the keys it sets (a key it
+/// sets replaces the pipeline's whole value there: a list is replaced, not appended to).
 /// </summary>
 /// <example>
 /// <code language="json">
@@ -43,8 +44,7 @@ public static class PipelineConfiguration
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrEmpty(pipelineName);
         var section = configuration.GetSection($"{SectionName}:{pipelineName}");
-        var options = new TOptions();
-        section.Bind(options);
+        var values = Flatten(section).Where(v => !IsUnder(v.Key, "Variants")).ToDictionary(v => v.Key, v => v.Value, StringComparer.OrdinalIgnoreCase);
         if (variant is not null)
         {
             var overlay = section.GetSection($"Variants:{variant}");
@@ -54,12 +54,33 @@ public static class PipelineConfiguration
                 throw new ArgumentException($"The pipeline '{pipelineName}' has no variant '{variant}' in the configuration (variants: {(known.Count == 0 ? "none" : string.Join(", ", known))}).", nameof(variant));
             }
 
-            overlay.Bind(options);
+            // A key the variant sets replaces the pipeline's whole value under it (a list is replaced, not appended to).
+            var overrides = Flatten(overlay).ToList();
+            foreach (var top in overrides.Select(v => v.Key.Split(':')[0]).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                foreach (var key in values.Keys.Where(k => IsUnder(k, top)).ToList())
+                {
+                    values.Remove(key);
+                }
+            }
+
+            foreach (var (key, value) in overrides)
+            {
+                values[key] = value;
+            }
         }
 
+        var options = new TOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build().Bind(options);
         OptionsValidation.ThrowIfInvalid(options);
         return options;
     }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Flatten(IConfigurationSection section)
+        => section.AsEnumerable(makePathsRelative: true).Where(v => v.Value is not null && v.Key.Length > 0);
+
+    private static bool IsUnder(string key, string top)
+        => key.Equals(top, StringComparison.OrdinalIgnoreCase) || key.StartsWith(top + ":", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Lists the variants configured for a pipeline.</summary>
     /// <param name="configuration">The configuration.</param>

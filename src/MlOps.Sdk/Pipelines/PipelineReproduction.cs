@@ -50,8 +50,8 @@ public sealed class PipelineReproduction
 
 /// <summary>One step's output in the original run and in its reproduction.</summary>
 /// <param name="Name">The step.</param>
-/// <param name="Original">The original output's content hash, if the original ran the step.</param>
-/// <param name="Reproduced">The reproduced output's content hash.</param>
+/// <param name="Original">The original output's content hash (for a data view whose stored bytes differ, its canonical content identity).</param>
+/// <param name="Reproduced">The reproduced output's, likewise.</param>
 public sealed record StepReproduction(string Name, ContentHash? Original, ContentHash? Reproduced)
 {
     /// <summary>Gets a value indicating whether both outputs exist and are byte-identical.</summary>

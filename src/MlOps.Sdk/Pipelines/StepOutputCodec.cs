@@ -16,6 +16,27 @@ internal static class StepOutputCodec
 
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "mlops-pipeline-outputs");
 
+    /// <summary>Refuses an output that does not survive JSON (a reused run would get something else than a fresh one).</summary>
+    public static void CheckRoundTrip(string step, Type type, object? output, Func<object?> restore)
+    {
+        object? restored;
+        try
+        {
+            restored = restore();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
+        {
+            throw new InvalidOperationException($"The output of step '{step}' ({type.Name}) does not survive its round trip through JSON ({ex.Message}): a run that reuses it would get something else. Return a data view, a model, or a type with public, settable properties or fields (a record, a dictionary, a tuple).", ex);
+        }
+
+        var before = JsonSerializer.Serialize(output, type, StepKeyParts.Json);
+        var after = JsonSerializer.Serialize(restored, type, StepKeyParts.Json);
+        if (before != after || (before == "{}" && output is not null && type.GetProperties().Length + type.GetFields().Length > 0))
+        {
+            throw new InvalidOperationException($"The output of step '{step}' ({type.Name}) does not survive its round trip through JSON ({before} came back as {after}): a run that reuses it would get something else. Return a data view, a model, or a type with public, settable properties or fields (a record, a dictionary, a tuple).");
+        }
+    }
+
     public static string FormatOf(Type type)
         => typeof(IDataView).IsAssignableFrom(type) ? DataView : typeof(ITransformer).IsAssignableFrom(type) ? Model : Json;
 
@@ -52,7 +73,7 @@ internal static class StepOutputCodec
                 }
 
             default:
-                return await content.PutAsync(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(output, type)), cancellationToken).ConfigureAwait(false);
+                return await content.PutAsync(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(output, type, StepKeyParts.Json)), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -90,7 +111,7 @@ internal static class StepOutputCodec
 
             default:
                 var json = await content.ReadAsync(hash, cancellationToken).ConfigureAwait(false);
-                return JsonSerializer.Deserialize(json.ToMemory().Span, type);
+                return JsonSerializer.Deserialize(json.ToMemory().Span, type, StepKeyParts.Json);
         }
     }
 }
