@@ -104,7 +104,7 @@ internal static class StepKeyParts
             text.Append(field.Name).Append('=');
             if (value is not null && optionsType.IsInstanceOfType(value))
             {
-                throw new ArgumentException($"The step '{step}' captures the pipeline's options ({optionsType.Name}): what it reads from them would escape its cache key. Declare what it needs as its parameters: p.Step(\"{step}\", inputs, o => new {{ o.Something }}, ctx => ... ctx.Parameters.Something ...).", "body");
+                throw new ArgumentException($"The step '{step}' captures the pipeline's options ({optionsType.Name}): what it reads from them would escape its cache key. Declare what it needs as its parameters: p.Step(\"{step}\", inputs, o => new {{ o.Something }}, ctx => ... ctx.Parameters.Something ...).");
             }
 
             switch (value)
