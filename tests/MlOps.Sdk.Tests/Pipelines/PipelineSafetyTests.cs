@@ -33,6 +33,7 @@ public sealed class PipelineSafetyTests
         Assert.That(await second.GetAsync(new StepOutput<int>("iters")), Is.EqualTo(9));
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1051:Do not declare visible instance fields", Justification = "The point: parameters held in a field.")]
     public sealed class FieldParams
     {
         public int Iterations;
