@@ -27,33 +27,33 @@ internal static class SamplerBenchmark
         var rounds = quick ? 5 : 11;
         var perRound = quick ? 20 : 50;
 
-        var tpe = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), trials, rounds, perRound);
+        var tpe = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), trials, rounds, perRound, quick);
         Report.Bench("tpe_suggest_ms_at_1000_trials", tpe, "ms");
         Report.Note($"TPE one by one: {tpe / Space.Length:0.###} ms per parameter ({Space.Length} parameters per trial)");
         NoteParameterCosts(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), trials, perRound);
 
-        var multivariate = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1, Multivariate = true }), trials, rounds, perRound);
+        var multivariate = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1, Multivariate = true }), trials, rounds, perRound, quick);
         Report.Bench("tpe_multivariate_suggest_ms_at_1000_trials", multivariate, "ms");
 
         // A history where most trials were pruned after 300 reports each (a pruned study): ranking them must stay cheap.
-        var pruned = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), BuildHistory(prunedEvery: 5, reports: 300), rounds, perRound);
+        var pruned = Measure(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), BuildHistory(prunedEvery: 5, reports: 300), rounds, perRound, quick);
         Report.Bench("tpe_suggest_ms_at_1000_trials_800_pruned", pruned, "ms");
 
-        var random = Measure(new RandomSampler(new RandomSamplerOptions { Seed = 1 }), trials, rounds, perRound);
+        var random = Measure(new RandomSampler(new RandomSamplerOptions { Seed = 1 }), trials, rounds, perRound, quick);
         Report.Bench("random_suggest_ms_at_1000_trials", random, "ms");
         Report.Ratio("tpe_suggest_vs_random_at_1000_trials", tpe / random);
         return Task.CompletedTask;
     }
 
     /// <summary>The median, over rounds, of the milliseconds one trial's full set of parameters takes.</summary>
-    private static double Measure(Sampler sampler, List<TrialInfo> trials, int rounds, int perRound)
+    private static double Measure(Sampler sampler, List<TrialInfo> trials, int rounds, int perRound, bool quick = false)
     {
         var sink = 0.0;
         var number = History;
 
         // Past the tiered JIT's first tiers (slow to arrive on a busy machine): 2 seconds and 200 asks before measuring.
         var warmup = Stopwatch.StartNew();
-        while (warmup.Elapsed < TimeSpan.FromSeconds(2) || number < History + 200)
+        while (warmup.Elapsed < TimeSpan.FromSeconds(quick ? 1 : 2) || number < History + 200)
         {
             sink += Ask(sampler, trials, number++);
         }
