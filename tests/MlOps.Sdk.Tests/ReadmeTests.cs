@@ -30,6 +30,18 @@ public sealed class ReadmeTests
     }
 
     [Test]
+    public void Readme_PipelineSnippet_IsTheFlightPipelineSample()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "FlightPipeline", "Program.cs"));
+
+        var snippet = Region(program, "// <pipeline>", "// </pipeline>");
+
+        Assert.That(snippet, Is.Not.Empty);
+        Assert.That(Region(readme, "// <pipeline>", "// </pipeline>"), Is.EqualTo(snippet));
+    }
+
+    [Test]
     public void Readme_NamesTheTwoCommands()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
