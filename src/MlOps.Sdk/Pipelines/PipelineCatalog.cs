@@ -423,7 +423,8 @@ public class PipelineCatalog
                 case DatasetNode dataset:
                     var uri = RunOptions.DatasetVersions?.GetValueOrDefault(dataset.Name) ?? dataset.ResolveUri(options);
                     state.Dataset = await Client.Datasets.GetAsync(uri, cancellationToken).ConfigureAwait(false);
-                    state.Key = Hash($"mlops.pipeline.dataset.v1\n{state.Dataset.Identity}");
+                    // The content, and how it is read: the same files read with another format or schema are other data.
+                    state.Key = Hash($"mlops.pipeline.dataset.v2\n{state.Dataset.Identity}\n{state.Dataset.Format}\n{string.Join(';', state.Dataset.Schema.Select(c => $"{c.Name}:{c.Type}"))}");
                     state.Detail = state.Dataset.Uri;
                     break;
                 case StepNode step:
