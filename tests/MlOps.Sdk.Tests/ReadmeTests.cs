@@ -2,43 +2,21 @@ using MlOps.Sdk.Testing;
 
 namespace MlOps.Sdk.Tests;
 
-/// <summary>The README shows code that compiles: its C# sample is the QuickStart's, which the build compiles.</summary>
+/// <summary>The README shows code that compiles: its C# snippets are the samples' own, which the build compiles.</summary>
 public sealed class ReadmeTests
 {
-    [Test]
-    public void Readme_QuickStartSnippet_IsTheQuickStartProgram()
+    [TestCase("QuickStart", "quickstart")]
+    [TestCase("HyperparameterSearch", "search")]
+    [TestCase("FlightPipeline", "pipeline")]
+    public void Readme_Snippet_IsTheSamplesProgram(string sample, string region)
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "QuickStart", "Program.cs"));
+        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", sample, "Program.cs"));
 
-        var snippet = Region(program, "// <quickstart>", "// </quickstart>");
-
-        Assert.That(snippet, Is.Not.Empty);
-        Assert.That(Region(readme, "// <quickstart>", "// </quickstart>"), Is.EqualTo(snippet));
-    }
-
-    [Test]
-    public void Readme_SearchSnippet_IsTheHyperparameterSearchSample()
-    {
-        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "HyperparameterSearch", "Program.cs"));
-
-        var snippet = Region(program, "// <search>", "// </search>");
+        var snippet = Region(program, $"// <{region}>", $"// </{region}>");
 
         Assert.That(snippet, Is.Not.Empty);
-        Assert.That(Region(readme, "// <search>", "// </search>"), Is.EqualTo(snippet));
-    }
-
-    [Test]
-    public void Readme_PipelineSnippet_IsTheFlightPipelineSample()
-    {
-        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "FlightPipeline", "Program.cs"));
-
-        var snippet = Region(program, "// <pipeline>", "// </pipeline>");
-
-        Assert.That(snippet, Is.Not.Empty);
-        Assert.That(Region(readme, "// <pipeline>", "// </pipeline>"), Is.EqualTo(snippet));
+        Assert.That(Region(readme, $"// <{region}>", $"// </{region}>"), Is.EqualTo(snippet));
     }
 
     [Test]

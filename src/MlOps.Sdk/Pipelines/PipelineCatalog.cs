@@ -89,7 +89,7 @@ public class PipelineCatalog
         }
         catch (Exception ex)
         {
-            await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+            await run.EndWithAsync(ex).ConfigureAwait(false);
             throw;
         }
 
@@ -506,7 +506,7 @@ public class PipelineCatalog
             }
             catch (Exception ex)
             {
-                await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+                await run.EndWithAsync(ex).ConfigureAwait(false);
                 throw;
             }
 
@@ -526,7 +526,7 @@ public class PipelineCatalog
             }
             catch (Exception ex)
             {
-                await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+                await run.EndWithAsync(ex).ConfigureAwait(false);
                 throw;
             }
 

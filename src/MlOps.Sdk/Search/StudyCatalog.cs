@@ -172,7 +172,7 @@ public class StudyCatalog
         catch (Exception ex)
         {
             trial.MarkEnded(TrialState.Failed);
-            await (ex is OperationCanceledException ? run.KillAsync(CancellationToken.None) : run.FailAsync(ex, CancellationToken.None)).ConfigureAwait(false);
+            await run.EndWithAsync(ex).ConfigureAwait(false);
             throw;
         }
         finally

@@ -511,6 +511,10 @@ public partial class Run : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the run for an exception that is leaving the work it recorded: Killed for a cancellation, Failed otherwise.</summary>
+    internal Task EndWithAsync(Exception exception)
+        => exception is OperationCanceledException ? KillAsync(CancellationToken.None) : FailAsync(exception, CancellationToken.None);
+
     /// <summary>
     /// Stops this handle without recording an end: the writer and the heartbeats stop and nothing more is written. The
     /// store still says Running, so the run is reported Crashed once the grace period passes. For a caller that could not
