@@ -60,12 +60,13 @@ public partial class ModelCatalog
 
     /// <summary>
     /// Registers a model that an ended run saved (a search's best trial) as the very content it stored, linked to that
-    /// run as its source; <paramref name="model"/> (loaded from that content) gives the schemas.
+    /// run as its source; <paramref name="model"/> (loaded from that content) gives the schemas. Metrics of related runs (a
+    /// pipeline's other steps) are recorded where the source run has none of that name.
     /// </summary>
-    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, RunArtifact saved, CancellationToken cancellationToken)
-        => RegisterCoreAsync(name, model, inputSchema, options, null, cancellationToken, sourceRun, new ContentInfo(saved.Sha256, saved.Size, uploaded: false));
+    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, RunArtifact saved, CancellationToken cancellationToken, IReadOnlyDictionary<string, double>? relatedMetrics = null)
+        => RegisterCoreAsync(name, model, inputSchema, options, null, cancellationToken, sourceRun, new ContentInfo(saved.Sha256, saved.Size, uploaded: false), relatedMetrics);
 
-    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken, RunInfo? endedRun = null, ContentInfo? saved = null)
+    internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken, RunInfo? endedRun = null, ContentInfo? saved = null, IReadOnlyDictionary<string, double>? relatedMetrics = null)
     {
         RegistryNames.Name(name, "Model");
         ArgumentNullException.ThrowIfNull(model);
@@ -120,6 +121,11 @@ public partial class ModelCatalog
             else if (endedRun is not null)
             {
                 LinkSourceRun(record, endedRun);
+            }
+
+            foreach (var (metric, value) in relatedMetrics ?? new Dictionary<string, double>())
+            {
+                record.Metrics.TryAdd(metric, value);
             }
 
             // Content first (above); the record, created if absent, is the commit point.

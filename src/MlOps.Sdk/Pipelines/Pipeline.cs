@@ -56,6 +56,25 @@ public sealed class Pipeline<TOptions>
 
     internal IReadOnlyList<PipelineNode> Nodes { get; }
 
+    /// <summary>
+    /// Gets the handle of a dataset's or step's output by name, for code that holds the pipeline but not the handles its
+    /// definition returned: <c>result.GetAsync(pipeline.Output&lt;ITransformer&gt;("train"))</c>.
+    /// </summary>
+    /// <typeparam name="T">The output's type: the step's own, or a type it can be read as (<see cref="object"/>, an interface it implements).</typeparam>
+    /// <param name="name">The dataset's or step's name.</param>
+    /// <returns>The handle.</returns>
+    /// <exception cref="KeyNotFoundException">The pipeline has no dataset or step of that name; the message lists those it has.</exception>
+    /// <exception cref="ArgumentException">The output cannot be read as <typeparamref name="T"/>; the message names its type.</exception>
+    public StepOutput<T> Output<T>(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var node = Nodes.FirstOrDefault(n => n.Name == name)
+            ?? throw new KeyNotFoundException($"The pipeline '{Name}' has no dataset or step '{name}'; it has {string.Join(", ", StepNames)}.");
+        return typeof(T).IsAssignableFrom(node.OutputType)
+            ? new StepOutput<T>(name)
+            : throw new ArgumentException($"The output of '{name}' in the pipeline '{Name}' is a {node.OutputType.Name}, not a {typeof(T).Name}.", nameof(name));
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"pipeline {Name}: {string.Join(" -> ", StepNames)}";
 }

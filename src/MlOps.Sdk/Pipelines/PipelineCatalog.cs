@@ -172,9 +172,23 @@ public class PipelineCatalog
             register.Datasets.Add(new Models.ModelDatasetLink(input.Uri, "training", input.Sha256?.ToString()));
         }
 
-        // Loaded (hash verified) for its schemas; registered as the very bytes the step stored.
-        var loaded = await _client.Models.LoadAsync(Models.ModelRef.Parse($"runs:/{step.RunId}/output"), cancellationToken).ConfigureAwait(false);
-        return await _client.Models.RegisterFromRunAsync(name, loaded.Model, loaded.InputSchema, register, run, saved, cancellationToken).ConfigureAwait(false);
+        // What the pipeline's other steps measured (an evaluation's metrics) goes with the model; the later step's value
+        // where two logged one name, the model's own step's over all.
+        var related = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var other in result.Steps.Where(s => s.RunId is not null && s.Name != model.Name))
+        {
+            foreach (var (metric, summary) in (await _client.Runs.GetAsync(other.RunId!, cancellationToken).ConfigureAwait(false)).Metrics)
+            {
+                related[metric] = summary.Last;
+            }
+        }
+
+        // Loaded (hash verified) for its schemas, in a context prepared as the run's were (custom mappings registered);
+        // registered as the very bytes the step stored.
+        var ml = new MLContext(seed: 0);
+        result.ConfigureMLContext?.Invoke(ml);
+        var loaded = await _client.Models.LoadAsync(Models.ModelRef.Parse($"runs:/{step.RunId}/output"), ml, cancellationToken).ConfigureAwait(false);
+        return await _client.Models.RegisterFromRunAsync(name, loaded.Model, loaded.InputSchema, register, run, saved, cancellationToken, related).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -393,7 +407,10 @@ public class PipelineCatalog
                     : new StepResult(n.Name, StepStatus.Skipped, string.Empty, null, null, TimeSpan.Zero, null))],
                 (name, cancellationToken) => runId is null
                     ? throw new InvalidOperationException("A plan has no outputs; run the pipeline to get them.")
-                    : ValueAsync(name, cancellationToken));
+                    : ValueAsync(name, cancellationToken))
+            {
+                ConfigureMLContext = RunOptions.ConfigureMLContext,
+            };
 
         /// <summary>The nodes in order, with whether each is after <c>UpTo</c> and whether it is forced (<c>ForceFrom</c> or reads a forced one).</summary>
         private IEnumerable<(PipelineNode Node, bool Skipped, bool Forced)> Walk()
@@ -522,6 +539,7 @@ public class PipelineCatalog
             try
             {
                 await run.RecordStoredArtifactAsync("output", new ContentInfo(ContentHash.Parse(cached.Sha256), cached.Size, uploaded: false), cancellationToken).ConfigureAwait(false);
+                await CopyLoggedAsync(cached.RunId, run, cancellationToken).ConfigureAwait(false);
                 await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
@@ -535,6 +553,40 @@ public class PipelineCatalog
             state.ReusedFrom = cached.RunId;
             state.RunId = run.Id;
             state.Detail = $"reused the output of run {cached.RunId}";
+        }
+
+        /// <summary>
+        /// Logs in a reusing step's run what the step logged when it ran (its metrics, with their history, and its
+        /// parameters), so a run that reuses records what a run that does not records.
+        /// </summary>
+        private async Task CopyLoggedAsync(string originalRunId, Run run, CancellationToken cancellationToken)
+        {
+            RunInfo original;
+            try
+            {
+                original = await Client.Runs.GetAsync(originalRunId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunNotFoundException)
+            {
+                PipelineLog.OriginalRunMissing(catalog._logger, pipeline, run.Name ?? string.Empty, originalRunId);
+                return;
+            }
+
+            foreach (var (name, value) in original.Parameters)
+            {
+                if (name != "step.parameters")
+                {
+                    run.LogParameter(name, value);
+                }
+            }
+
+            foreach (var name in original.Metrics.Keys)
+            {
+                foreach (var point in await Client.Runs.GetMetricHistoryAsync(originalRunId, name, cancellationToken).ConfigureAwait(false))
+                {
+                    run.LogMetric(name, point.Value, point.Step, point.Timestamp);
+                }
+            }
         }
 
         private async Task<Run> StartStepRunAsync(Run pipelineRun, StepNode step, NodeState state, string cache, string? reusedFrom, CancellationToken cancellationToken)

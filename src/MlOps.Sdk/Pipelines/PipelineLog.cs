@@ -10,4 +10,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Pipeline {Pipeline}: step {Step}'s output was cached by another run at the same time (key {Key}); theirs is kept")]
     public static partial void CacheRace(this ILogger logger, string pipeline, string step, string key);
+
+    [LoggerMessage(EventId = 3402, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: step {Step} reuses the output of run {RunId}, which no longer exists; its metrics and parameters are not copied")]
+    public static partial void OriginalRunMissing(this ILogger logger, string pipeline, string step, string runId);
 }

@@ -13,6 +13,9 @@ public sealed class PipelineResult
         _value = value;
     }
 
+    /// <summary>Gets what the run did to each step's ML.NET context, to load its models the same way.</summary>
+    internal Action<Microsoft.ML.MLContext>? ConfigureMLContext { get; init; }
+
     /// <summary>Gets the pipeline's name.</summary>
     public string Pipeline { get; }
 

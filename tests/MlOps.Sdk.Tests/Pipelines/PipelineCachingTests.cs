@@ -52,6 +52,43 @@ public sealed class PipelineCachingTests(StoreKind kind)
         Assert.That(reusedRun.ParentRunId, Is.EqualTo(second.RunId));
         Assert.That(reusedRun.Artifacts.Single(a => a.Path == "output").Sha256, Is.EqualTo(originalRun.Artifacts.Single(a => a.Path == "output").Sha256), "the reused step's run records the very output");
         Assert.That((await _client.Runs.GetAsync(second.RunId!)).Inputs.Single().Uri, Is.EqualTo("datasets:/points/1"));
+        Assert.That(reusedRun.Parameters["trainer"], Is.EqualTo("sdca"), "a reusing step's run records the parameters the step logged when it ran");
+        var reusedEvaluation = await _client.Runs.GetAsync(second["evaluate"].RunId!);
+        Assert.That(reusedEvaluation.Metrics["rmse"].Last, Is.EqualTo((await second.GetAsync(pipeline.Metrics))["rmse"]), "and its metrics");
+    }
+
+    [Test]
+    public async Task RegisterModelAsync_RegistersTheStepsOutput_WithTheMetricsOfThePipelinesSteps_RunOrReused()
+    {
+        var pipeline = LinePipeline.Create(_counter);
+        var first = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
+        var second = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
+
+        var fresh = await _client.Pipelines.RegisterModelAsync(first, pipeline.Pipeline.Output<ITransformer>("train"), "line");
+        var reused = await _client.Pipelines.RegisterModelAsync(second, pipeline.Model, "line");
+
+        var rmse = (await first.GetAsync(pipeline.Metrics))["rmse"];
+        Assert.That((fresh.Version, reused.Version), Is.EqualTo((1, 2)));
+        Assert.That(fresh.Metrics["rmse"], Is.EqualTo(rmse), "the evaluate step's metric goes with the model");
+        Assert.That(reused.Metrics["rmse"], Is.EqualTo(rmse), "also when every step was reused");
+        Assert.That(reused.Sha256, Is.EqualTo(fresh.Sha256), "the very bytes the step stored");
+        Assert.That((fresh.SourceRunId, reused.SourceRunId), Is.EqualTo((first["train"].RunId, second["train"].RunId)));
+        Assert.That(reused.Parameters["trainer"], Is.EqualTo("sdca"));
+        Assert.That(fresh.Datasets.Single().Uri, Is.EqualTo("datasets:/points/1"));
+    }
+
+    [Test]
+    public void Output_FindsAStepsHandleByName_AndRefusesAMissingNameOrAnotherType()
+    {
+        var pipeline = LinePipeline.Create(_counter).Pipeline;
+
+        Assert.That(pipeline.Output<ITransformer>("train").Name, Is.EqualTo("train"));
+        Assert.That(pipeline.Output<IDataView>("points").Name, Is.EqualTo("points"));
+        Assert.That(pipeline.Output<object>("evaluate").Name, Is.EqualTo("evaluate"));
+        var missing = Assert.Throws<KeyNotFoundException>(() => pipeline.Output<ITransformer>("fit"));
+        var wrong = Assert.Throws<ArgumentException>(() => pipeline.Output<IDataView>("train"));
+        Assert.That(missing!.Message, Does.Contain("'fit'").And.Contain("points, clean, scale, train, evaluate"));
+        Assert.That(wrong!.Message, Does.Contain("ITransformer").And.Contain("IDataView"));
     }
 
     [Test]
@@ -322,6 +359,7 @@ public sealed record LinePipeline(Pipeline<LineOptions> Pipeline, StepOutput<IDa
             model = p.Step("train", [scaled], o => new { o.Iterations }, ctx =>
             {
                 counter.Count("train");
+                ctx.Run.LogParameter("trainer", "sdca");
                 var trainer = ctx.ML.Transforms.Concatenate("Features", "X")
                     .Append(ctx.ML.Regression.Trainers.Sdca(new Microsoft.ML.Trainers.SdcaRegressionTrainer.Options { LabelColumnName = "Y", MaximumNumberOfIterations = ctx.Parameters.Iterations, NumberOfThreads = 1 }));
                 return (ITransformer)trainer.Fit(ctx.Get(scaled));
@@ -330,6 +368,7 @@ public sealed record LinePipeline(Pipeline<LineOptions> Pipeline, StepOutput<IDa
             {
                 counter.Count("evaluate");
                 var evaluated = ctx.ML.Regression.Evaluate(ctx.Get(model).Transform(ctx.Get(scaled)), labelColumnName: "Y");
+                ctx.Run.LogMetric("rmse", evaluated.RootMeanSquaredError);
                 return new Dictionary<string, double> { ["rmse"] = evaluated.RootMeanSquaredError, ["r2"] = evaluated.RSquared };
             });
         });
