@@ -33,7 +33,7 @@ public static class Pipeline
             throw new ArgumentException($"The pipeline '{name}' declares no step.", nameof(define));
         }
 
-        return new Pipeline<TOptions>(name, [.. builder.Nodes]);
+        return new Pipeline<TOptions>(name, [.. builder.Nodes], builder.Configure);
     }
 }
 
@@ -42,10 +42,11 @@ public static class Pipeline
 public sealed class Pipeline<TOptions>
     where TOptions : class
 {
-    internal Pipeline(string name, IReadOnlyList<PipelineNode> nodes)
+    internal Pipeline(string name, IReadOnlyList<PipelineNode> nodes, Action<Microsoft.ML.MLContext>? configureMLContext)
     {
         Name = name;
         Nodes = nodes;
+        ConfigureMLContext = configureMLContext;
     }
 
     /// <summary>Gets the pipeline's name.</summary>
@@ -55,6 +56,9 @@ public sealed class Pipeline<TOptions>
     public IReadOnlyList<string> StepNames => [.. Nodes.Select(n => n.Name)];
 
     internal IReadOnlyList<PipelineNode> Nodes { get; }
+
+    /// <summary>Gets what the definition does to every ML.NET context the pipeline uses (see <see cref="PipelineBuilder{TOptions}.ConfigureMLContext"/>).</summary>
+    internal Action<Microsoft.ML.MLContext>? ConfigureMLContext { get; }
 
     /// <summary>
     /// Gets the handle of a dataset's or step's output by name, for code that holds the pipeline but not the handles its

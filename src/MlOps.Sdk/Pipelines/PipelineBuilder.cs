@@ -20,6 +20,21 @@ public sealed class PipelineBuilder<TOptions>
 
     internal IReadOnlyList<PipelineNode> Nodes => _nodes;
 
+    internal Action<MLContext>? Configure { get; private set; }
+
+    /// <summary>
+    /// Prepares every ML.NET context the pipeline uses (each step's, and those that load its outputs, register its models
+    /// and reproduce its runs), before <see cref="PipelineRunOptions.ConfigureMLContext"/>: typically registering the
+    /// assembly of a custom mapping its models save, so a script, the command line and a reproduction all load them.
+    /// </summary>
+    /// <param name="configure">What to do to a new context, for example <c>ml => ml.ComponentCatalog.RegisterAssembly(typeof(MyFactory).Assembly)</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public void ConfigureMLContext(Action<MLContext> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Configure += configure;
+    }
+
     /// <summary>Declares a dataset input: a version of a registered dataset, named by a URI the options give.</summary>
     /// <param name="name">The input's name, unique in the pipeline.</param>
     /// <param name="uri">The dataset's URI from the options, for example <c>o => o.Data</c> holding <c>datasets:/flights@latest</c>.</param>

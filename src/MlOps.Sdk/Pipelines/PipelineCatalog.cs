@@ -309,7 +309,9 @@ public class PipelineCatalog
             }
         }
 
-        return new PipelineExecution(this, pipeline.Name, pipeline.Nodes, options, runOptions);
+        // The pipeline's own set-up (custom mappings its models use), then the caller's.
+        var configure = pipeline.ConfigureMLContext + runOptions.ConfigureMLContext;
+        return new PipelineExecution(this, pipeline.Name, pipeline.Nodes, options, runOptions, configure);
     }
 
     /// <summary>The options' public properties as run parameters (nested objects as JSON).</summary>
@@ -328,10 +330,10 @@ public class PipelineCatalog
     }
 
     /// <summary>One run (or plan) of a pipeline: each node's key, status and value.</summary>
-    private sealed class PipelineExecution(PipelineCatalog catalog, string pipeline, IReadOnlyList<PipelineNode> nodes, object options, PipelineRunOptions runOptions)
+    private sealed class PipelineExecution(PipelineCatalog catalog, string pipeline, IReadOnlyList<PipelineNode> nodes, object options, PipelineRunOptions runOptions, Action<MLContext>? configure)
     {
         private readonly Dictionary<string, NodeState> _states = new(StringComparer.Ordinal);
-        private readonly MLContext _ml = CreateContext(runOptions, "mlops.pipeline.data");
+        private readonly MLContext _ml = CreateContext(runOptions.Seed, configure, "mlops.pipeline.data");
 
         public PipelineRunOptions RunOptions { get; } = runOptions;
 
@@ -409,7 +411,7 @@ public class PipelineCatalog
                     ? throw new InvalidOperationException("A plan has no outputs; run the pipeline to get them.")
                     : ValueAsync(name, cancellationToken))
             {
-                ConfigureMLContext = RunOptions.ConfigureMLContext,
+                ConfigureMLContext = configure,
             };
 
         /// <summary>The nodes in order, with whether each is after <c>UpTo</c> and whether it is forced (<c>ForceFrom</c> or reads a forced one).</summary>
@@ -481,7 +483,7 @@ public class PipelineCatalog
             await using var disposeRun = run.ConfigureAwait(false);
             try
             {
-                var output = await step.Execute(state.Parameters, inputs, CreateContext(RunOptions, step.Name), run, cancellationToken).ConfigureAwait(false);
+                var output = await step.Execute(state.Parameters, inputs, CreateContext(RunOptions.Seed, configure, step.Name), run, cancellationToken).ConfigureAwait(false);
                 var format = StepOutputCodec.FormatOf(step.OutputType);
                 var stored = await StepOutputCodec.StoreAsync(Client.Content, _ml, format, step.OutputType, output, inputs.Values, cancellationToken).ConfigureAwait(false);
 
@@ -641,11 +643,11 @@ public class PipelineCatalog
         private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
         /// <summary>A context of its own for each step: ML.NET hands its components seeds in turn, so a shared one would make a step's randomness depend on which steps ran before it.</summary>
-        private static MLContext CreateContext(PipelineRunOptions runOptions, string stepName)
+        private static MLContext CreateContext(int pipelineSeed, Action<MLContext>? configure, string stepName)
         {
-            var seed = BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{runOptions.Seed}\n{stepName}"))) & int.MaxValue;
+            var seed = BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{pipelineSeed}\n{stepName}"))) & int.MaxValue;
             var ml = new MLContext(seed);
-            runOptions.ConfigureMLContext?.Invoke(ml);
+            configure?.Invoke(ml);
             return ml;
         }
     }

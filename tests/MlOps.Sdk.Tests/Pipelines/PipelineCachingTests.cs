@@ -78,6 +78,46 @@ public sealed class PipelineCachingTests(StoreKind kind)
     }
 
     [Test]
+    public async Task ConfigureMLContext_InTheDefinition_PreparesEveryContextThePipelineUses_BeforeTheRunOptionsOne()
+    {
+        var calls = new List<string>();
+        var pipeline = MlOps.Sdk.Pipelines.Pipeline.Create<LineOptions>("mapped", p =>
+        {
+            p.ConfigureMLContext(ml =>
+            {
+                lock (calls)
+                {
+                    calls.Add("pipeline");
+                }
+
+                ml.ComponentCatalog.RegisterAssembly(typeof(DoubledFactory).Assembly);
+            });
+            var points = p.Dataset("points", o => o.Data);
+            p.Step("train", [points], ctx => (ITransformer)ctx.ML.Transforms.CustomMapping<Point, Doubled>(Doubled.From, nameof(Doubled))
+                .Append(ctx.ML.Transforms.Concatenate("Features", "X2"))
+                .Append(ctx.ML.Regression.Trainers.Sdca(labelColumnName: "Y", maximumNumberOfIterations: 3))
+                .Fit(ctx.Get(points)));
+        });
+        var runOptions = new PipelineRunOptions { ConfigureMLContext = _ => calls.Add("run") };
+
+        await _client.Pipelines.RunAsync(pipeline, new LineOptions(), runOptions);
+        var ranWith = calls.ToList();
+        calls.Clear();
+        var again = await _client.Pipelines.RunAsync(pipeline, new LineOptions(), runOptions);
+        var restored = await again.GetAsync(pipeline.Output<ITransformer>("train"));
+        var reusedWith = calls.ToList();
+        calls.Clear();
+        var registered = await _client.Pipelines.RegisterModelAsync(again, pipeline.Output<ITransformer>("train"), "mapped");
+
+        Assert.That(ranWith, Is.EqualTo(new[] { "pipeline", "run", "pipeline", "run" }), "the pipeline's context and the step's, each prepared by the definition, then by the run options");
+        Assert.That((again["train"].Status, reusedWith), Is.EqualTo((StepStatus.Reused, new List<string> { "pipeline", "run" })), "the context that restores a reused model is prepared too");
+        Assert.That(calls, Is.EqualTo(new[] { "pipeline", "run" }), "and the one that loads it to register it");
+        var points = await (await _client.Datasets.GetAsync("datasets:/points@latest")).LoadAsync(new MLContext(seed: 1));
+        Assert.That(restored.Transform(points).Schema.GetColumnOrNull("X2"), Is.Not.Null, "the restored model has its custom mapping");
+        Assert.That(registered.Version, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Output_FindsAStepsHandleByName_AndRefusesAMissingNameOrAnotherType()
     {
         var pipeline = LinePipeline.Create(_counter).Pipeline;
@@ -281,6 +321,19 @@ public sealed class PipelineCachingTests(StoreKind kind)
         var ml = new MLContext(seed: 1);
         var rows = Enumerable.Range(0, 100).Select(i => new Point { X = i % 50, Y = (slope * (i % 50)) + 1 + ((i % 7) - 3) }).ToList();
         await client.Datasets.RegisterDataViewAsync("points", ml.Data.LoadFromEnumerable(rows), ml);
+    }
+
+    public sealed class Doubled
+    {
+        public float X2 { get; set; }
+
+        public static void From(Point point, Doubled doubled) => doubled.X2 = point.X * 2;
+    }
+
+    [Microsoft.ML.Transforms.CustomMappingFactoryAttribute(nameof(Doubled))]
+    public sealed class DoubledFactory : Microsoft.ML.Transforms.CustomMappingFactory<Point, Doubled>
+    {
+        public override Action<Point, Doubled> GetMapping() => Doubled.From;
     }
 
     public sealed class Point
