@@ -6,11 +6,10 @@
 //   dotnet run --project samples/FlightPipeline -- reproduce <runId>
 //
 // Options come from appsettings.json (section Pipelines:flight-delays), appsettings.{env}.json (--env), environment
-// variables (Pipelines__flight-delays__Leaves=32) and --set.
+// variables (Pipelines__flight-delays__Leaves=32) and --set. The pipeline itself is samples/FlightDelays' (the
+// QuickStart's): a step the QuickStart ran, this program reuses.
 using Microsoft.Extensions.Configuration;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers.LightGbm;
 using MlOps.Sdk;
 using MlOps.Sdk.Pipelines;
 using FlightDelays;
@@ -25,42 +24,10 @@ var configuration = new ConfigurationBuilder()
 var client = MlOpsClient.CreateDefault();
 await client.Datasets.RegisterFileAsync("flights", Path.Combine(AppContext.BaseDirectory, "data", "flights-20k.csv")); // the same file is the same version
 
-// <pipeline>
-var pipeline = Pipeline.Create<FlightOptions>("flight-delays", p =>
+var pipeline = FlightDelayPipeline.Create();
+return await PipelineCommandLine.RunAsync(client, pipeline, configuration, args, afterRun: async (result, options, cancellationToken) =>
 {
-    var flights = p.Dataset("flights", o => o.Data);
-    var clean = p.Step("clean", [flights], o => new { o.MaxDistance }, ctx =>
-        ctx.ML.Data.FilterRowsByColumn(ctx.Get(flights), "distance", lowerBound: 1, upperBound: ctx.Parameters.MaxDistance));
-    var features = p.Step("featurize", [clean], ctx =>
-    {
-        var data = ctx.Get(clean);
-        return ctx.ML.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contractName: nameof(Delayed))
-            .Append(ctx.ML.Transforms.Categorical.OneHotEncoding([new InputOutputColumnPair("origin"), new InputOutputColumnPair("destination")]))
-            .Append(ctx.ML.Transforms.Concatenate("Features", "distance", "hour", "origin", "destination"))
-            .Fit(data).Transform(data);
-    });
-    var model = p.Step("train", [features], o => new { o.Leaves, o.Iterations }, ctx => (ITransformer)ctx.ML.BinaryClassification.Trainers
-        .LightGbm(new LightGbmBinaryTrainer.Options { NumberOfLeaves = ctx.Parameters.Leaves, NumberOfIterations = ctx.Parameters.Iterations, NumberOfThreads = 1, Seed = 1 })
-        .Fit(ctx.Get(features)));
-    p.Step("evaluate", [model, features], ctx =>
-    {
-        var metrics = ctx.ML.BinaryClassification.Evaluate(ctx.Get(model).Transform(ctx.Get(features)));
-        ctx.Run.LogMetric("auc", metrics.AreaUnderRocCurve);
-        return new Dictionary<string, double> { ["auc"] = metrics.AreaUnderRocCurve, ["f1"] = metrics.F1Score };
-    });
+    // Each variant registers its own model (ModelName in its overlay), with the evaluation's metrics.
+    var version = await client.Pipelines.RegisterModelAsync(result, pipeline.Output<ITransformer>(FlightDelayPipeline.Model), options.ModelName, cancellationToken: cancellationToken);
+    Console.WriteLine($"registered {version.Uri}: test AUC {version.Metrics["test.auc"]:F3}");
 });
-
-return await PipelineCommandLine.RunAsync(client, pipeline, configuration, args);
-// </pipeline>
-
-/// <summary>The pipeline's options, bound from Pipelines:flight-delays.</summary>
-internal sealed class FlightOptions
-{
-    public string Data { get; set; } = "datasets:/flights@latest";
-
-    public float MaxDistance { get; set; } = 5000;
-
-    public int Leaves { get; set; } = 16;
-
-    public int Iterations { get; set; } = 50;
-}

@@ -1,25 +1,13 @@
 // The QuickStart: the main job on the embedded default store (.mlops/ in the working directory), end to end:
-// version the data -> train in tracked runs -> register the models -> promote the better one to production ->
-// load models:/flight-delays@production the way a web service would -> predict -> show the alias history.
+// version the data -> run the pipeline (each step a tracked run, reused when nothing it depends on changed) -> register
+// the models -> promote the better one to production -> load models:/flight-delays@production the way a web service
+// would -> predict -> show the alias history. Run it twice: the second time no step runs, every output is reused.
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Transforms;
-using Microsoft.ML.Trainers.LightGbm;
 using MlOps.Sdk;
-using MlOps.Sdk.Data;
 using MlOps.Sdk.Models;
-using MlOps.Sdk.Tracking;
 using FlightDelays;
 
 var dataFile = Path.Combine(AppContext.BaseDirectory, "data", "flights-20k.csv");
-var ml = new MLContext(seed: 1);
-ml.ComponentCatalog.RegisterAssembly(typeof(DelayedFactory).Assembly); // the pipeline's custom mapping, saved in the model
-
-// Will a flight leave more than 15 minutes late? The same pipeline object is fitted with or without a run.
-IEstimator<ITransformer> Pipeline(int leaves) => ml.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contractName: nameof(Delayed))
-    .Append(ml.Transforms.Categorical.OneHotEncoding([new InputOutputColumnPair("origin"), new InputOutputColumnPair("destination")]))
-    .Append(ml.Transforms.Concatenate("Features", "distance", "hour", "origin", "destination"))
-    .Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options { NumberOfIterations = 50, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = 50 }));
 
 // <quickstart>
 var client = MlOpsClient.CreateDefault(); // the .mlops/ folder in the working directory
@@ -28,17 +16,13 @@ var client = MlOpsClient.CreateDefault(); // the .mlops/ folder in the working d
 var flights = await client.Datasets.RegisterFileAsync("flights", dataFile);
 Console.WriteLine($"{flights}{(flights.Created ? "" : " (already registered)")}: delay mean {flights.Profile!["delay"].Numeric!.Mean:F1} min");
 
-foreach (var leaves in new[] { 4, 16 }) // a baseline and a bigger model, each a tracked run and a registered version
+// flights -> clean -> train-set, test-set -> train -> evaluate, defined once in samples/FlightDelays.
+var pipeline = FlightDelayPipeline.Create();
+foreach (var leaves in new[] { 4, 16 }) // a baseline and a bigger model: the second run reuses clean and the splits
 {
-    await using var run = await client.Runs.StartAsync("flight-delays");
-    await run.UseDatasetAsync(flights, "training");   // lineage: this run trained on exactly that version
-    var data = await flights.LoadAsync<Flight>(ml);    // the recorded schema, checked against Flight
-    var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
-
-    var model = run.Fit(Pipeline(leaves), split.TrainSet); // records the trainer, its options, the rows and the fit time
-    var auc = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet)).AreaUnderRocCurve;
-    run.LogMetric("test.auc", auc);
-    var version = await run.LogModelAsync(client, "flight-delays", model, split.TrainSet.Schema);
+    var result = await client.Pipelines.RunAsync(pipeline, new FlightOptions { Data = flights.Uri, Leaves = leaves });
+    var auc = (await result.GetAsync(pipeline.Output<Dictionary<string, double>>(FlightDelayPipeline.Evaluation)))["test.auc"];
+    var version = await client.Pipelines.RegisterModelAsync(result, pipeline.Output<ITransformer>(FlightDelayPipeline.Model), "flight-delays");
 
     // Promote when it beats what serves now; production is protected: it moves only with a reason, kept in its history.
     var aliases = await client.Models.GetAliasesAsync("flight-delays");
@@ -48,11 +32,12 @@ foreach (var leaves in new[] { 4, 16 }) // a baseline and a bigger model, each a
         await client.Models.PromoteAsync("flight-delays", "production", version.Version, $"test AUC {auc:F3} with {leaves} leaves");
     }
 
-    Console.WriteLine($"Run {run.Id}: {leaves} leaves, test AUC {auc:F3} -> {version.Uri}");
+    Console.WriteLine($"Run {result.RunId}: {leaves} leaves, test AUC {auc:F3} -> {version.Uri}");
+    Console.WriteLine($"  {string.Join(", ", result.Steps.Skip(1).Select(s => $"{s.Name} {s.Status.ToString().ToLowerInvariant()}"))}");
 }
 
 // Load whatever production points at, exactly as a web service would, and predict.
-using var predictor = await client.Models.LoadPredictorAsync<Flight, DelayPrediction>("models:/flight-delays@production", ml);
+using var predictor = await client.Models.LoadPredictorAsync<Flight, DelayPrediction>("models:/flight-delays@production", new MLContext(seed: 1));
 var flight = new Flight { Date = "2001/01/14 17:55", Distance = 1500, Origin = "ORD", Destination = "LAX" };
 var prediction = predictor.Predict(flight);
 Console.WriteLine($"{predictor.Uri} says ORD->LAX at 17:55 leaves late: {prediction.PredictedLabel} (p = {prediction.Probability:F2})");

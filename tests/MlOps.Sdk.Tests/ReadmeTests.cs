@@ -5,13 +5,13 @@ namespace MlOps.Sdk.Tests;
 /// <summary>The README shows code that compiles: its C# snippets are the samples' own, which the build compiles.</summary>
 public sealed class ReadmeTests
 {
-    [TestCase("QuickStart", "quickstart")]
-    [TestCase("HyperparameterSearch", "search")]
-    [TestCase("FlightPipeline", "pipeline")]
-    public void Readme_Snippet_IsTheSamplesProgram(string sample, string region)
+    [TestCase("QuickStart/Program.cs", "quickstart")]
+    [TestCase("HyperparameterSearch/Program.cs", "search")]
+    [TestCase("FlightDelays/FlightDelayPipeline.cs", "pipeline")]
+    public void Readme_Snippet_IsTheSamplesCode(string file, string region)
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", sample, "Program.cs"));
+        var program = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", file));
 
         var snippet = Region(program, $"// <{region}>", $"// </{region}>");
 
@@ -29,10 +29,19 @@ public sealed class ReadmeTests
         Assert.That(File.ReadAllText(Path.Combine(RepositoryPaths.Root, ".ci", "run")), Does.Contain("build/test.sh"));
     }
 
+    /// <summary>The lines from the start marker's to the end marker, without the indentation they share (a region may sit in a class).</summary>
     private static string Region(string text, string start, string end)
     {
         var from = text.IndexOf(start, StringComparison.Ordinal);
         var to = text.IndexOf(end, StringComparison.Ordinal);
-        return from < 0 || to < from ? string.Empty : text[from..to].ReplaceLineEndings("\n").Trim();
+        if (from < 0 || to < from)
+        {
+            return string.Empty;
+        }
+
+        from = text.LastIndexOf('\n', from) + 1;
+        var lines = text[from..to].ReplaceLineEndings("\n").Split('\n');
+        var indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
+        return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart())).Trim();
     }
 }

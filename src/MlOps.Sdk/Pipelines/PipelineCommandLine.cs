@@ -53,9 +53,13 @@ public static class PipelineCommandLine
     /// <param name="configuration">The program's configuration; the options are bound from <c>Pipelines:{name}</c>.</param>
     /// <param name="args">The command-line arguments.</param>
     /// <param name="output">Where to print; standard output when <see langword="null"/>.</param>
+    /// <param name="afterRun">
+    /// What to do after a <c>run</c> that succeeded, with its result and the bound options (those of the variant): register
+    /// its model under the variant's own name, promote it. It runs the same for every variant; its failure exits 1.
+    /// </param>
     /// <param name="cancellationToken">A token to cancel the run.</param>
     /// <returns>The exit code: 0 done, 1 a step or the store failed, 2 bad arguments or configuration (the reason is printed).</returns>
-    public static async Task<int> RunAsync<TOptions>(MlOpsClient client, Pipeline<TOptions> pipeline, IConfiguration configuration, IReadOnlyList<string> args, TextWriter? output = null, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync<TOptions>(MlOpsClient client, Pipeline<TOptions> pipeline, IConfiguration configuration, IReadOnlyList<string> args, TextWriter? output = null, Func<PipelineResult, TOptions, CancellationToken, Task>? afterRun = null, CancellationToken cancellationToken = default)
         where TOptions : class, new()
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -124,7 +128,13 @@ public static class PipelineCommandLine
                     return 0;
 
                 default:
-                    await PrintAsync(output, await client.Pipelines.RunAsync(pipeline, options!, runOptions, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    var result = await client.Pipelines.RunAsync(pipeline, options!, runOptions, cancellationToken).ConfigureAwait(false);
+                    await PrintAsync(output, result).ConfigureAwait(false);
+                    if (afterRun is not null)
+                    {
+                        await afterRun(result, options!, cancellationToken).ConfigureAwait(false);
+                    }
+
                     return 0;
             }
         }

@@ -83,5 +83,5 @@ public sealed class StepResult
     public string? Detail { get; }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Name}: {Status}{(ReusedFromRunId is null ? string.Empty : $" from run {ReusedFromRunId}")}{(Detail is null ? string.Empty : $" ({Detail})")}";
+    public override string ToString() => $"{Name}: {Status}{(Detail is not null ? $" ({Detail})" : ReusedFromRunId is not null ? $" (from run {ReusedFromRunId})" : string.Empty)}";
 }
