@@ -8,14 +8,9 @@
 // (--leaves=31 --learning_rate=0.1 ...) and prints auc=<value>, the line Katib's default metrics collector reads.
 using System.Globalization;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers.LightGbm;
-using Microsoft.ML.Transforms;
 using MlOps.Sdk;
-using MlOps.Sdk.Data;
-using MlOps.Sdk.Models;
+using MlOps.Sdk.Pipelines;
 using MlOps.Sdk.Search;
-using MlOps.Sdk.Tracking;
 using FlightDelays;
 
 string Option(string name, string fallback) => args.SkipWhile(a => a != $"--{name}").Skip(1).FirstOrDefault() ?? fallback;
@@ -23,33 +18,24 @@ var dataFile = Option("data", Path.Combine(AppContext.BaseDirectory, "data", "fl
 var client = MlOpsClient.CreateDefault();
 var flights = await client.Datasets.RegisterFileAsync("flights", dataFile);
 
-// The objective: a trial suggests LightGBM's options, trains on the training split and returns the validation AUC.
+// The objective: a trial suggests LightGBM's options and runs the flight-delay pipeline (samples/FlightDelays, the
+// QuickStart's) under its own run; clean and the splits run once and every later trial reuses them.
+var pipeline = FlightDelayPipeline.Create();
 async Task<double> Objective(Trial trial, CancellationToken cancellationToken)
 {
-    var ml = new MLContext(seed: 1); // one per trial: trials run in parallel
-    ml.ComponentCatalog.RegisterAssembly(typeof(DelayedFactory).Assembly);
-    var options = new LightGbmBinaryTrainer.Options
+    var options = new FlightOptions
     {
-        NumberOfLeaves = trial.SuggestInt("leaves", 4, 128, log: true),
+        Data = flights.Uri,
+        Leaves = trial.SuggestInt("leaves", 4, 128, log: true),
         LearningRate = trial.SuggestFloat("learning_rate", 0.01, 0.3, log: true),
         MinimumExampleCountPerLeaf = trial.SuggestInt("min_leaf", 5, 200, log: true),
-        NumberOfIterations = trial.SuggestInt("iterations", 20, 200, step: 20),
-        UseCategoricalSplit = trial.SuggestCategorical("categorical_split", true, false),
-        NumberOfThreads = 1,
-        Seed = 1,
+        Iterations = trial.SuggestInt("iterations", 20, 200, step: 20),
     };
-
-    await trial.Run.UseDatasetAsync(flights, "training", cancellationToken);
-    var data = await flights.LoadAsync<Flight>(ml, cancellationToken);
-    var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
-    var pipeline = ml.Transforms.CustomMapping<Flight, Delayed>(Delayed.From, contractName: nameof(Delayed))
-        .Append(ml.Transforms.Categorical.OneHotEncoding([new InputOutputColumnPair("origin"), new InputOutputColumnPair("destination")]))
-        .Append(ml.Transforms.Concatenate("Features", "distance", "hour", "origin", "destination"))
-        .Append(ml.BinaryClassification.Trainers.LightGbm(options));
-    var model = trial.Run.Fit(pipeline, split.TrainSet);
-    var auc = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet)).AreaUnderRocCurve;
-    await trial.SaveModelAsync(model, split.TrainSet.Schema, cancellationToken); // kept with the run, registered if best
-    return auc;
+    var result = await client.Pipelines.RunAsync(pipeline, options, new PipelineRunOptions { ParentRunId = trial.Run.Id, Experiment = trial.Run.Experiment }, cancellationToken);
+    var model = await result.GetAsync(pipeline.Output<ITransformer>(FlightDelayPipeline.Model), cancellationToken);
+    var trainSet = await result.GetAsync(pipeline.Output<IDataView>("train-set"), cancellationToken);
+    await trial.SaveModelAsync(model, trainSet.Schema, cancellationToken); // kept with the trial's run, registered if best
+    return (await result.GetAsync(pipeline.Output<Dictionary<string, double>>(FlightDelayPipeline.Evaluation), cancellationToken))["test.auc"];
 }
 
 if (args.Contains("--katib-trial"))
@@ -81,13 +67,6 @@ var version = await study.RegisterBestModelAsync("flight-delays-tuned");
 Console.WriteLine($"Registered {version.Uri} from run {version.SourceRunId}");
 // </search>
 
-using var predictor = await client.Models.LoadPredictorAsync<Flight, DelayPrediction>(version.Uri, RegisteredMl());
+using var predictor = await client.Models.LoadPredictorAsync<Flight, DelayPrediction>(version.Uri, new MLContext(seed: 1));
 var prediction = predictor.Predict(new Flight { Date = "2001/01/14 17:55", Distance = 1500, Origin = "ORD", Destination = "LAX" });
 Console.WriteLine($"{version.Uri} says ORD->LAX at 17:55 leaves late: {prediction.PredictedLabel} (p = {prediction.Probability:F2})");
-
-static MLContext RegisteredMl()
-{
-    var ml = new MLContext(seed: 1);
-    ml.ComponentCatalog.RegisterAssembly(typeof(DelayedFactory).Assembly);
-    return ml;
-}

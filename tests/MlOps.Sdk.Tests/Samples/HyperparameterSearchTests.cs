@@ -33,12 +33,19 @@ public sealed class HyperparameterSearchTests
         Assert.That(trials.Select(t => t.Number), Is.EqualTo(Enumerable.Range(0, 6)), "the second run went on with the same study");
         Assert.That(trials.All(t => t.State == TrialState.Complete && t.Value is > 0.5 and < 1), Is.True);
         Assert.That(versions[^1].SourceRunId, Is.EqualTo(best.RunId), "the registered model is the best trial's");
+
+        // Each trial runs the flight-delay pipeline under its run: the data steps ran for the first trials only.
+        var cleanRuns = await client.Runs.SearchAsync(new MlOps.Sdk.Tracking.RunQuery { Experiments = { "flight-delays-lightgbm" }, Filter = "tags.mlops.step = 'clean'" }).ToListAsync();
+        var trainRuns = await client.Runs.SearchAsync(new MlOps.Sdk.Tracking.RunQuery { Experiments = { "flight-delays-lightgbm" }, Filter = "tags.mlops.step = 'train'" }).ToListAsync();
+        Assert.That(cleanRuns, Has.Count.EqualTo(6), "one pipeline run per trial");
+        Assert.That(cleanRuns.Count(r => r.Tags["mlops.step.cache"] == "miss"), Is.InRange(1, 2), "clean ran for the first trial (two, when the first two ran at once); every other trial reused it");
+        Assert.That(trainRuns.Count(r => r.Tags["mlops.step.cache"] == "miss"), Is.EqualTo(6), "each trial's parameters train their own model");
     }
 
     [Test]
     public async Task Sample_AsAKatibTrial_TakesItsParametersFromTheCommandLine_AndPrintsTheMetricKatibReads()
     {
-        var output = await RunAsync("--katib-trial", "--leaves=16", "--learning_rate=0.1", "--min_leaf=20", "--iterations=40", "--categorical_split=false");
+        var output = await RunAsync("--katib-trial", "--leaves=16", "--learning_rate=0.1", "--min_leaf=20", "--iterations=40");
 
         var katib = new Regex(@"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)", RegexOptions.CultureInvariant);
         var metrics = katib.Matches(output).Where(m => m.Groups[2].Value.Length > 0).ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
