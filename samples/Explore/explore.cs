@@ -31,7 +31,7 @@ foreach (var step in (await client.Pipelines.PlanAsync(pipeline, options)).Steps
 
 // Up to the training split, then a look at it: the very data view the training step will read.
 var partial = await client.Pipelines.RunAsync(pipeline, options, new PipelineRunOptions { UpTo = "train-set" });
-var trainSet = await partial.GetAsync(pipeline.Output<IDataView>("train-set"));
+var trainSet = await partial.GetAsync(pipeline.GetOutput<IDataView>("train-set"));
 foreach (var row in trainSet.Preview(maxRows: 3).RowView)
 {
     Console.WriteLine($"row    {string.Join(", ", row.Values.Select(v => $"{v.Key}={v.Value}"))}");
@@ -44,5 +44,5 @@ foreach (var step in result.Steps)
     Console.WriteLine($"run    {step}");
 }
 
-var metrics = await result.GetAsync(pipeline.Output<Dictionary<string, double>>(FlightDelayPipeline.Evaluation));
+var metrics = await result.GetAsync(pipeline.GetOutput<Dictionary<string, double>>(FlightDelayPipeline.Evaluation));
 Console.WriteLine($"{leaves} leaves: test AUC {metrics["test.auc"]:F3} (run {result.RunId})");

@@ -25,9 +25,12 @@ var client = MlOpsClient.CreateDefault();
 await client.Datasets.RegisterFileAsync("flights", Path.Combine(AppContext.BaseDirectory, "data", "flights-20k.csv")); // the same file is the same version
 
 var pipeline = FlightDelayPipeline.Create();
-return await PipelineCommandLine.RunAsync(client, pipeline, configuration, args, afterRun: async (result, options, cancellationToken) =>
+return await PipelineCommandLine.RunAsync(client, pipeline, configuration, args, new PipelineCommandLineOptions<FlightOptions>
 {
-    // Each variant registers its own model (ModelName in its overlay), with the evaluation's metrics.
-    var version = await client.Pipelines.RegisterModelAsync(result, pipeline.Output<ITransformer>(FlightDelayPipeline.Model), options.ModelName, cancellationToken: cancellationToken);
-    Console.WriteLine($"registered {version.Uri}: test AUC {version.Metrics["test.auc"]:F3}");
+    // After a whole run, each variant registers its own model (ModelName in its overlay), with the evaluation's metrics.
+    AfterRun = async (result, options, cancellationToken) =>
+    {
+        var version = await client.Pipelines.RegisterModelAsync(result, pipeline.GetOutput<ITransformer>(FlightDelayPipeline.Model), options.ModelName, cancellationToken: cancellationToken);
+        Console.WriteLine($"registered {version.Uri}: test AUC {(version.Metrics.TryGetValue("test.auc", out var auc) ? auc.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "not measured")}");
+    },
 });

@@ -9,6 +9,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using MlOps.Sdk;
+using MlOps.Sdk.Data;
 using MlOps.Sdk.Pipelines;
 using MlOps.Sdk.Search;
 using FlightDelays;
@@ -31,11 +32,12 @@ async Task<double> Objective(Trial trial, CancellationToken cancellationToken)
         MinimumExampleCountPerLeaf = trial.SuggestInt("min_leaf", 5, 200, log: true),
         Iterations = trial.SuggestInt("iterations", 20, 200, step: 20),
     };
+    await trial.Run.UseDatasetAsync(flights, "training", cancellationToken); // lineage: the registered best model names its data
     var result = await client.Pipelines.RunAsync(pipeline, options, new PipelineRunOptions { ParentRunId = trial.Run.Id, Experiment = trial.Run.Experiment }, cancellationToken);
-    var model = await result.GetAsync(pipeline.Output<ITransformer>(FlightDelayPipeline.Model), cancellationToken);
-    var trainSet = await result.GetAsync(pipeline.Output<IDataView>("train-set"), cancellationToken);
+    var model = await result.GetAsync(pipeline.GetOutput<ITransformer>(FlightDelayPipeline.Model), cancellationToken);
+    var trainSet = await result.GetAsync(pipeline.GetOutput<IDataView>("train-set"), cancellationToken);
     await trial.SaveModelAsync(model, trainSet.Schema, cancellationToken); // kept with the trial's run, registered if best
-    return (await result.GetAsync(pipeline.Output<Dictionary<string, double>>(FlightDelayPipeline.Evaluation), cancellationToken))["test.auc"];
+    return (await result.GetAsync(pipeline.GetOutput<Dictionary<string, double>>(FlightDelayPipeline.Evaluation), cancellationToken))["test.auc"];
 }
 
 if (args.Contains("--katib-trial"))

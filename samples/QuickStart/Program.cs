@@ -21,8 +21,8 @@ var pipeline = FlightDelayPipeline.Create();
 foreach (var leaves in new[] { 4, 16 }) // a baseline and a bigger model: the second run reuses clean and the splits
 {
     var result = await client.Pipelines.RunAsync(pipeline, new FlightOptions { Data = flights.Uri, Leaves = leaves });
-    var auc = (await result.GetAsync(pipeline.Output<Dictionary<string, double>>(FlightDelayPipeline.Evaluation)))["test.auc"];
-    var version = await client.Pipelines.RegisterModelAsync(result, pipeline.Output<ITransformer>(FlightDelayPipeline.Model), "flight-delays");
+    var auc = (await result.GetAsync(pipeline.GetOutput<Dictionary<string, double>>(FlightDelayPipeline.Evaluation)))["test.auc"];
+    var version = await client.Pipelines.RegisterModelAsync(result, pipeline.GetOutput<ITransformer>(FlightDelayPipeline.Model), "flight-delays");
 
     // Promote when it beats what serves now; production is protected: it moves only with a reason, kept in its history.
     var aliases = await client.Models.GetAliasesAsync("flight-delays");

@@ -63,7 +63,7 @@ public partial class ModelCatalog
     /// run as its source; <paramref name="model"/> (loaded from that content) gives the schemas. Metrics of related runs (a
     /// pipeline's other steps) are recorded where the source run has none of that name.
     /// </summary>
-    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, RunArtifact saved, CancellationToken cancellationToken, IReadOnlyDictionary<string, double>? relatedMetrics = null)
+    internal Task<ModelVersion> RegisterFromRunAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, RunInfo sourceRun, RunArtifact saved, IReadOnlyDictionary<string, double>? relatedMetrics, CancellationToken cancellationToken)
         => RegisterCoreAsync(name, model, inputSchema, options, null, cancellationToken, sourceRun, new ContentInfo(saved.Sha256, saved.Size, uploaded: false), relatedMetrics);
 
     internal async Task<ModelVersion> RegisterCoreAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions options, Run? run, CancellationToken cancellationToken, RunInfo? endedRun = null, ContentInfo? saved = null, IReadOnlyDictionary<string, double>? relatedMetrics = null)

@@ -67,7 +67,10 @@ public class ModelVersion
     /// <summary>Gets the dataset versions it was trained and validated on.</summary>
     public virtual IReadOnlyList<ModelDatasetLink> Datasets { get; } = [];
 
-    /// <summary>Gets the run's metrics (last values) when the version was registered.</summary>
+    /// <summary>
+    /// Gets the source run's metrics (last values) when the version was registered; for a pipeline's model, also those of
+    /// the steps that read it (an evaluation), where the model's step logged none of that name.
+    /// </summary>
     public virtual IReadOnlyDictionary<string, double> Metrics { get; } = new Dictionary<string, double>();
 
     /// <summary>Gets the run's parameters when the version was registered.</summary>

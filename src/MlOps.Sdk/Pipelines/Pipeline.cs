@@ -62,18 +62,20 @@ public sealed class Pipeline<TOptions>
 
     /// <summary>
     /// Gets the handle of a dataset's or step's output by name, for code that holds the pipeline but not the handles its
-    /// definition returned: <c>result.GetAsync(pipeline.Output&lt;ITransformer&gt;("train"))</c>.
+    /// definition returned: <c>result.GetAsync(pipeline.GetOutput&lt;ITransformer&gt;("train"))</c>.
     /// </summary>
     /// <typeparam name="T">The output's type: the step's own, or a type it can be read as (<see cref="object"/>, an interface it implements).</typeparam>
     /// <param name="name">The dataset's or step's name.</param>
     /// <returns>The handle.</returns>
-    /// <exception cref="KeyNotFoundException">The pipeline has no dataset or step of that name; the message lists those it has.</exception>
-    /// <exception cref="ArgumentException">The output cannot be read as <typeparamref name="T"/>; the message names its type.</exception>
-    public StepOutput<T> Output<T>(string name)
+    /// <exception cref="ArgumentException">
+    /// The pipeline has no dataset or step of that name (the message lists those it has), or its output cannot be read as
+    /// <typeparamref name="T"/> (the message names its type).
+    /// </exception>
+    public StepOutput<T> GetOutput<T>(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         var node = Nodes.FirstOrDefault(n => n.Name == name)
-            ?? throw new KeyNotFoundException($"The pipeline '{Name}' has no dataset or step '{name}'; it has {string.Join(", ", StepNames)}.");
+            ?? throw new ArgumentException($"The pipeline '{Name}' has no dataset or step '{name}'; it has {string.Join(", ", StepNames)}.", nameof(name));
         return typeof(T).IsAssignableFrom(node.OutputType)
             ? new StepOutput<T>(name)
             : throw new ArgumentException($"The output of '{name}' in the pipeline '{Name}' is a {node.OutputType.Name}, not a {typeof(T).Name}.", nameof(name));

@@ -172,10 +172,11 @@ public class PipelineCatalog
             register.Datasets.Add(new Models.ModelDatasetLink(input.Uri, "training", input.Sha256?.ToString()));
         }
 
-        // What the pipeline's other steps measured (an evaluation's metrics) goes with the model; the later step's value
-        // where two logged one name, the model's own step's over all.
+        // What the steps that read the model (directly or not: an evaluation) measured goes with it; the later step's
+        // value where two logged one name, the model's own step's over all. Steps of other branches measured other things.
         var related = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var other in result.Steps.Where(s => s.RunId is not null && s.Name != model.Name))
+        var readers = result.ReadersOf(model.Name);
+        foreach (var other in result.Steps.Where(s => s.RunId is not null && readers.Contains(s.Name)))
         {
             foreach (var (metric, summary) in (await _client.Runs.GetAsync(other.RunId!, cancellationToken).ConfigureAwait(false)).Metrics)
             {
@@ -188,7 +189,7 @@ public class PipelineCatalog
         var ml = new MLContext(seed: 0);
         result.ConfigureMLContext?.Invoke(ml);
         var loaded = await _client.Models.LoadAsync(Models.ModelRef.Parse($"runs:/{step.RunId}/output"), ml, cancellationToken).ConfigureAwait(false);
-        return await _client.Models.RegisterFromRunAsync(name, loaded.Model, loaded.InputSchema, register, run, saved, cancellationToken, related).ConfigureAwait(false);
+        return await _client.Models.RegisterFromRunAsync(name, loaded.Model, loaded.InputSchema, register, run, saved, related, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -242,6 +243,7 @@ public class PipelineCatalog
         var after = await StepOutputsAsync(rerun, cancellationToken).ConfigureAwait(false);
         var steps = new List<StepReproduction>();
         var ml = new MLContext(seed: 0);
+        pipeline.ConfigureMLContext?.Invoke(ml);
         foreach (var node in pipeline.Nodes.OfType<StepNode>().Where(n => after.ContainsKey(n.Name) && before.ContainsKey(n.Name)))
         {
             var (was, now) = (before[node.Name], after[node.Name]);
@@ -412,6 +414,7 @@ public class PipelineCatalog
                     : ValueAsync(name, cancellationToken))
             {
                 ConfigureMLContext = configure,
+                Inputs = nodes.OfType<StepNode>().ToDictionary(n => n.Name, n => n.Inputs, StringComparer.Ordinal),
             };
 
         /// <summary>The nodes in order, with whether each is after <c>UpTo</c> and whether it is forced (<c>ForceFrom</c> or reads a forced one).</summary>
@@ -505,6 +508,9 @@ public class PipelineCatalog
                 }
 
                 await run.RecordStoredArtifactAsync("output", stored, cancellationToken).ConfigureAwait(false);
+
+                // What the step logged is stored before the cache names its run: a run that reuses it copies from there.
+                await run.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await catalog.RememberAsync(
                     new StepCacheRecord
                     {
@@ -558,36 +564,32 @@ public class PipelineCatalog
         }
 
         /// <summary>
-        /// Logs in a reusing step's run what the step logged when it ran (its metrics, with their history, and its
-        /// parameters), so a run that reuses records what a run that does not records.
+        /// Logs in a reusing step's run what the step logged when it ran (its parameters, and the last value of each metric,
+        /// at its step and time: the history stays with the original run, which the run names), so a run that reuses
+        /// records the results a run that does not records. Best effort: the output is reused whatever happens here.
         /// </summary>
         private async Task CopyLoggedAsync(string originalRunId, Run run, CancellationToken cancellationToken)
         {
-            RunInfo original;
             try
             {
-                original = await Client.Runs.GetAsync(originalRunId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RunNotFoundException)
-            {
-                PipelineLog.OriginalRunMissing(catalog._logger, pipeline, run.Name ?? string.Empty, originalRunId);
-                return;
-            }
-
-            foreach (var (name, value) in original.Parameters)
-            {
-                if (name != "step.parameters")
+                var original = await Client.Runs.GetAsync(originalRunId, cancellationToken).ConfigureAwait(false);
+                foreach (var (name, value) in original.Parameters)
                 {
-                    run.LogParameter(name, value);
+                    if (name != "step.parameters")
+                    {
+                        run.LogParameter(name, value);
+                    }
+                }
+
+                foreach (var (name, summary) in original.Metrics)
+                {
+                    await run.LogMetricAsync(name, summary.Last, summary.LastStep, summary.LastTimestamp, cancellationToken).ConfigureAwait(false);
                 }
             }
-
-            foreach (var name in original.Metrics.Keys)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                foreach (var point in await Client.Runs.GetMetricHistoryAsync(originalRunId, name, cancellationToken).ConfigureAwait(false))
-                {
-                    run.LogMetric(name, point.Value, point.Step, point.Timestamp);
-                }
+                PipelineLog.CopyFailed(catalog._logger, ex, pipeline, run.Name ?? string.Empty, originalRunId);
+                run.SetTag("mlops.step.copied", "partial");
             }
         }
 

@@ -52,24 +52,23 @@ public static class PipelineCommandLine
     /// <param name="pipeline">The pipeline.</param>
     /// <param name="configuration">The program's configuration; the options are bound from <c>Pipelines:{name}</c>.</param>
     /// <param name="args">The command-line arguments.</param>
-    /// <param name="output">Where to print; standard output when <see langword="null"/>.</param>
-    /// <param name="afterRun">
-    /// What to do after a <c>run</c> that succeeded, with its result and the bound options (those of the variant): register
-    /// its model under the variant's own name, promote it. It runs the same for every variant; its failure exits 1.
-    /// </param>
+    /// <param name="options">Where to print, and what to do after a run; defaults when <see langword="null"/>.</param>
     /// <param name="cancellationToken">A token to cancel the run.</param>
-    /// <returns>The exit code: 0 done, 1 a step or the store failed, 2 bad arguments or configuration (the reason is printed).</returns>
-    public static async Task<int> RunAsync<TOptions>(MlOpsClient client, Pipeline<TOptions> pipeline, IConfiguration configuration, IReadOnlyList<string> args, TextWriter? output = null, Func<PipelineResult, TOptions, CancellationToken, Task>? afterRun = null, CancellationToken cancellationToken = default)
+    /// <returns>
+    /// The exit code: 0 done; 1 a step, the store or <see cref="PipelineCommandLineOptions{TOptions}.AfterRun"/> failed (the
+    /// pipeline's run may have completed: the message says what failed); 2 bad arguments or configuration (the reason is printed).
+    /// </returns>
+    public static async Task<int> RunAsync<TOptions>(MlOpsClient client, Pipeline<TOptions> pipeline, IConfiguration configuration, IReadOnlyList<string> args, PipelineCommandLineOptions<TOptions>? options = null, CancellationToken cancellationToken = default)
         where TOptions : class, new()
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(args);
-        output ??= Console.Out;
+        var output = options?.Output ?? Console.Out;
         Command command;
         IConfiguration resolved;
-        TOptions? options = null;
+        TOptions? bound = null;
         try
         {
             command = Parse(args);
@@ -85,7 +84,7 @@ public static class PipelineCommandLine
                 .Build();
             if (command.Verb is "run" or "plan")
             {
-                options = PipelineConfiguration.Bind<TOptions>(resolved, pipeline.Name, command.Variant);
+                bound = PipelineConfiguration.Bind<TOptions>(resolved, pipeline.Name, command.Variant);
             }
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
@@ -114,7 +113,7 @@ public static class PipelineCommandLine
                     return 0;
 
                 case "plan":
-                    await PrintAsync(output, await client.Pipelines.PlanAsync(pipeline, options!, runOptions, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    await PrintAsync(output, await client.Pipelines.PlanAsync(pipeline, bound!, runOptions, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                     return 0;
 
                 case "reproduce":
@@ -128,11 +127,19 @@ public static class PipelineCommandLine
                     return 0;
 
                 default:
-                    var result = await client.Pipelines.RunAsync(pipeline, options!, runOptions, cancellationToken).ConfigureAwait(false);
+                    var result = await client.Pipelines.RunAsync(pipeline, bound!, runOptions, cancellationToken).ConfigureAwait(false);
                     await PrintAsync(output, result).ConfigureAwait(false);
-                    if (afterRun is not null)
+                    if (options?.AfterRun is { } afterRun && command.UpTo is null)
                     {
-                        await afterRun(result, options!, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            await afterRun(result, bound!, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            await output.WriteLineAsync($"failed after the run {result.RunId} completed: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+                            return 1;
+                        }
                     }
 
                     return 0;
@@ -237,4 +244,20 @@ public static class PipelineCommandLine
 
         public bool NoCache { get; set; }
     }
+}
+
+/// <summary>What <see cref="PipelineCommandLine.RunAsync{TOptions}"/> does besides running the command.</summary>
+/// <typeparam name="TOptions">The pipeline's options.</typeparam>
+public sealed class PipelineCommandLineOptions<TOptions>
+    where TOptions : class
+{
+    /// <summary>Gets or sets where to print; standard output when <see langword="null"/>.</summary>
+    public TextWriter? Output { get; set; }
+
+    /// <summary>
+    /// Gets or sets what to do after a <c>run</c> of the whole pipeline succeeded (not after <c>--up-to</c>), with its
+    /// result and the bound options (the variant's): register its model under the variant's own name, promote it. Its
+    /// failure exits 1 with the reason.
+    /// </summary>
+    public Func<PipelineResult, TOptions, CancellationToken, Task>? AfterRun { get; set; }
 }

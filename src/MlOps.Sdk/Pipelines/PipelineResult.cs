@@ -16,6 +16,25 @@ public sealed class PipelineResult
     /// <summary>Gets what the run did to each step's ML.NET context, to load its models the same way.</summary>
     internal Action<Microsoft.ML.MLContext>? ConfigureMLContext { get; init; }
 
+    /// <summary>Gets each step's inputs, by step name.</summary>
+    internal IReadOnlyDictionary<string, IReadOnlyList<string>> Inputs { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The steps that read a step's output, directly or through other steps.</summary>
+    internal HashSet<string> ReadersOf(string step)
+    {
+        var readers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var candidate in Steps.Select(s => s.Name))
+        {
+            // Steps are in order: a reader comes after what it reads.
+            if (Inputs.TryGetValue(candidate, out var inputs) && inputs.Any(i => i == step || readers.Contains(i)))
+            {
+                readers.Add(candidate);
+            }
+        }
+
+        return readers;
+    }
+
     /// <summary>Gets the pipeline's name.</summary>
     public string Pipeline { get; }
 

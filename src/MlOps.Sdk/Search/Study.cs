@@ -313,7 +313,7 @@ public partial class Study
 
         register.Tags.TryAdd("mlops.study", Name);
         register.Tags.TryAdd("mlops.trial", best.Number.ToString(CultureInfo.InvariantCulture));
-        return await _client.Models.RegisterFromRunAsync(modelName, loaded.Model, loaded.InputSchema, register, run, saved, cancellationToken).ConfigureAwait(false);
+        return await _client.Models.RegisterFromRunAsync(modelName, loaded.Model, loaded.InputSchema, register, run, saved, null, cancellationToken).ConfigureAwait(false);
     }
 
     private double SampleIndependent(Trial trial, string name, ParameterDistribution distribution)

@@ -64,7 +64,7 @@ public sealed class PipelineCachingTests(StoreKind kind)
         var first = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
         var second = await _client.Pipelines.RunAsync(pipeline.Pipeline, new LineOptions());
 
-        var fresh = await _client.Pipelines.RegisterModelAsync(first, pipeline.Pipeline.Output<ITransformer>("train"), "line");
+        var fresh = await _client.Pipelines.RegisterModelAsync(first, pipeline.Pipeline.GetOutput<ITransformer>("train"), "line");
         var reused = await _client.Pipelines.RegisterModelAsync(second, pipeline.Model, "line");
 
         var rmse = (await first.GetAsync(pipeline.Metrics))["rmse"];
@@ -75,6 +75,36 @@ public sealed class PipelineCachingTests(StoreKind kind)
         Assert.That((fresh.SourceRunId, reused.SourceRunId), Is.EqualTo((first["train"].RunId, second["train"].RunId)));
         Assert.That(reused.Parameters["trainer"], Is.EqualTo("sdca"));
         Assert.That(fresh.Datasets.Single().Uri, Is.EqualTo("datasets:/points/1"));
+    }
+
+    [Test]
+    public async Task RegisterModelAsync_TakesTheMetricsOfTheStepsThatReadTheModel_NotThoseOfAnotherBranch()
+    {
+        var pipeline = MlOps.Sdk.Pipelines.Pipeline.Create<LineOptions>("branches", p =>
+        {
+            var points = p.Dataset("points", o => o.Data);
+            ITransformer Train(MLContext ml, IDataView data, int iterations) => ml.Transforms.Concatenate("Features", "X")
+                .Append(ml.Regression.Trainers.Sdca(labelColumnName: "Y", maximumNumberOfIterations: iterations)).Fit(data);
+            double Rmse(StepContext<NoParameters> ctx, StepOutput<ITransformer> model)
+            {
+                var rmse = ctx.ML.Regression.Evaluate(ctx.Get(model).Transform(ctx.Get(points)), labelColumnName: "Y").RootMeanSquaredError;
+                ctx.Run.LogMetric("rmse", rmse);
+                return rmse;
+            }
+
+            var good = p.Step("good", [points], ctx => Train(ctx.ML, ctx.Get(points), 50));
+            var bad = p.Step("bad", [points], ctx => Train(ctx.ML, ctx.Get(points), 1));
+            p.Step("evaluate-good", [good, points], ctx => Rmse(ctx, good));
+            p.Step("evaluate-bad", [bad, points], ctx => Rmse(ctx, bad));
+        });
+
+        var result = await _client.Pipelines.RunAsync(pipeline, new LineOptions());
+        var good = await _client.Pipelines.RegisterModelAsync(result, pipeline.GetOutput<ITransformer>("good"), "good");
+        var bad = await _client.Pipelines.RegisterModelAsync(result, pipeline.GetOutput<ITransformer>("bad"), "bad");
+
+        var (goodRmse, badRmse) = (await result.GetAsync(pipeline.GetOutput<double>("evaluate-good")), await result.GetAsync(pipeline.GetOutput<double>("evaluate-bad")));
+        Assert.That(goodRmse, Is.Not.EqualTo(badRmse).Within(1e-6), "the two models differ");
+        Assert.That((good.Metrics["rmse"], bad.Metrics["rmse"]), Is.EqualTo((goodRmse, badRmse)), "each model gets its own evaluation, whichever ran last");
     }
 
     [Test]
@@ -104,10 +134,10 @@ public sealed class PipelineCachingTests(StoreKind kind)
         var ranWith = calls.ToList();
         calls.Clear();
         var again = await _client.Pipelines.RunAsync(pipeline, new LineOptions(), runOptions);
-        var restored = await again.GetAsync(pipeline.Output<ITransformer>("train"));
+        var restored = await again.GetAsync(pipeline.GetOutput<ITransformer>("train"));
         var reusedWith = calls.ToList();
         calls.Clear();
-        var registered = await _client.Pipelines.RegisterModelAsync(again, pipeline.Output<ITransformer>("train"), "mapped");
+        var registered = await _client.Pipelines.RegisterModelAsync(again, pipeline.GetOutput<ITransformer>("train"), "mapped");
 
         Assert.That(ranWith, Is.EqualTo(new[] { "pipeline", "run", "pipeline", "run" }), "the pipeline's context and the step's, each prepared by the definition, then by the run options");
         Assert.That((again["train"].Status, reusedWith), Is.EqualTo((StepStatus.Reused, new List<string> { "pipeline", "run" })), "the context that restores a reused model is prepared too");
@@ -118,15 +148,15 @@ public sealed class PipelineCachingTests(StoreKind kind)
     }
 
     [Test]
-    public void Output_FindsAStepsHandleByName_AndRefusesAMissingNameOrAnotherType()
+    public void GetOutput_FindsAStepsHandleByName_AndRefusesAMissingNameOrAnotherType()
     {
         var pipeline = LinePipeline.Create(_counter).Pipeline;
 
-        Assert.That(pipeline.Output<ITransformer>("train").Name, Is.EqualTo("train"));
-        Assert.That(pipeline.Output<IDataView>("points").Name, Is.EqualTo("points"));
-        Assert.That(pipeline.Output<object>("evaluate").Name, Is.EqualTo("evaluate"));
-        var missing = Assert.Throws<KeyNotFoundException>(() => pipeline.Output<ITransformer>("fit"));
-        var wrong = Assert.Throws<ArgumentException>(() => pipeline.Output<IDataView>("train"));
+        Assert.That(pipeline.GetOutput<ITransformer>("train").Name, Is.EqualTo("train"));
+        Assert.That(pipeline.GetOutput<IDataView>("points").Name, Is.EqualTo("points"));
+        Assert.That(pipeline.GetOutput<object>("evaluate").Name, Is.EqualTo("evaluate"));
+        var missing = Assert.Throws<ArgumentException>(() => pipeline.GetOutput<ITransformer>("fit"));
+        var wrong = Assert.Throws<ArgumentException>(() => pipeline.GetOutput<IDataView>("train"));
         Assert.That(missing!.Message, Does.Contain("'fit'").And.Contain("points, clean, scale, train, evaluate"));
         Assert.That(wrong!.Message, Does.Contain("ITransformer").And.Contain("IDataView"));
     }

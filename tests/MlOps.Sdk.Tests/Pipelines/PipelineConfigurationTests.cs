@@ -72,15 +72,40 @@ public sealed class PipelineConfigurationTests
     }
 
     [Test]
+    public async Task CommandLine_AfterRun_SeesTheVariantsOptions_OnlyAfterAWholeRun_AndItsFailureExitsOne()
+    {
+        var pipeline = LinePipeline.Create(new StepCounter()).Pipeline;
+        using var output = new StringWriter();
+        var seen = new List<(string? RunId, string ModelName, StepStatus Train)>();
+        var options = new PipelineCommandLineOptions<LineOptions>
+        {
+            Output = output,
+            AfterRun = (result, bound, _) =>
+            {
+                seen.Add((result.RunId, bound.ModelName, result["train"].Status));
+                return bound.ModelName == "line-east" ? throw new InvalidOperationException("no registry today") : Task.CompletedTask;
+            },
+        };
+
+        var west = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--variant", "west"], options);
+        var partial = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--variant", "west", "--up-to", "scale"], options);
+        var east = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--variant", "east"], options);
+
+        Assert.That((west, partial, east), Is.EqualTo((0, 0, 1)));
+        Assert.That(seen.Select(s => (s.ModelName, s.Train)), Is.EqualTo(new[] { ("line-west", StepStatus.Ran), ("line-east", StepStatus.Ran) }), "not after --up-to: the model step did not run");
+        Assert.That(output.ToString(), Does.Contain($"failed after the run {seen[1].RunId} completed: InvalidOperationException: no registry today"));
+    }
+
+    [Test]
     public async Task CommandLine_RunsPlansAndListsVariants_WithSetValuesWinning()
     {
         var pipeline = LinePipeline.Create(new StepCounter()).Pipeline;
         using var output = new StringWriter();
 
-        var ran = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--variant", "west", "--set", "Iterations=9", "--env", "dev"], output);
-        var planned = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["plan", "--variant", "west", "--set", "Iterations=9"], output);
-        var listed = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["variants"], output);
-        var bad = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--sett", "x=1"], output);
+        var ran = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--variant", "west", "--set", "Iterations=9", "--env", "dev"], new() { Output = output });
+        var planned = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["plan", "--variant", "west", "--set", "Iterations=9"], new() { Output = output });
+        var listed = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["variants"], new() { Output = output });
+        var bad = await PipelineCommandLine.RunAsync(_client, pipeline, _configuration, ["run", "--sett", "x=1"], new() { Output = output });
 
         var text = output.ToString();
         var run = await _client.Runs.SearchAsync(new RunQuery { Experiments = { "line" }, Filter = "tags.mlops.pipeline.variant = 'west'" }).SingleAsync();

@@ -112,7 +112,7 @@ public sealed class PipelineSafetyTests
             ["Pipelines:line:Variants:west:Iterations"] = "6",
         }).Build();
         using var output = new StringWriter();
-        var code = await PipelineCommandLine.RunAsync(_client, LinePipeline.Create(new StepCounter()).Pipeline, configuration, ["plan", "--variant", "wset", "--set", "Iterations=9"], output);
+        var code = await PipelineCommandLine.RunAsync(_client, LinePipeline.Create(new StepCounter()).Pipeline, configuration, ["plan", "--variant", "wset", "--set", "Iterations=9"], new() { Output = output });
         Assert.That(code, Is.EqualTo(2), output.ToString());
     }
 
@@ -126,7 +126,7 @@ public sealed class PipelineSafetyTests
             p.Step("select", [points], ctx => ctx.Get(points).Schema["NoSuchColumn"].Index);
         });
         using var output = new StringWriter();
-        var code = await PipelineCommandLine.RunAsync(_client, pipeline, configuration, ["run"], output);
+        var code = await PipelineCommandLine.RunAsync(_client, pipeline, configuration, ["run"], new() { Output = output });
         Assert.That(code, Is.EqualTo(1), output.ToString());
         Assert.That(output.ToString(), Does.Contain("failed: ArgumentOutOfRangeException").Or.Contain("failed: ArgumentException"));
     }

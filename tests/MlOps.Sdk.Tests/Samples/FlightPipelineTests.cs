@@ -60,7 +60,16 @@ public sealed class FlightPipelineTests
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(cancel.Token);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         Assert.That(process.ExitCode, Is.EqualTo(expectedExitCode), $"{await output}\n{await errors}");
         return (await output).ReplaceLineEndings("\n");
     }

@@ -33,6 +33,7 @@ public sealed class HyperparameterSearchTests
         Assert.That(trials.Select(t => t.Number), Is.EqualTo(Enumerable.Range(0, 6)), "the second run went on with the same study");
         Assert.That(trials.All(t => t.State == TrialState.Complete && t.Value is > 0.5 and < 1), Is.True);
         Assert.That(versions[^1].SourceRunId, Is.EqualTo(best.RunId), "the registered model is the best trial's");
+        Assert.That(versions[^1].Datasets.Select(d => (d.Uri, d.Context)), Is.EqualTo(new[] { ("datasets:/flights/1", "training") }), "and names the data it was trained on");
 
         // Each trial runs the flight-delay pipeline under its run: the data steps ran for the first trials only.
         var cleanRuns = await client.Runs.SearchAsync(new MlOps.Sdk.Tracking.RunQuery { Experiments = { "flight-delays-lightgbm" }, Filter = "tags.mlops.step = 'clean'" }).ToListAsync();
