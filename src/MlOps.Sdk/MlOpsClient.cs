@@ -38,6 +38,7 @@ public class MlOpsClient
     private readonly ModelCatalog _models = null!;
     private readonly StudyCatalog _studies = null!;
     private readonly PipelineCatalog _pipelines = null!;
+    private readonly Retraining.RetrainingCatalog _retraining = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -84,6 +85,7 @@ public class MlOpsClient
         TrackingOptions = options.Tracking;
         _studies = new StudyCatalog(this);
         _pipelines = new PipelineCatalog(this);
+        _retraining = new Retraining.RetrainingCatalog(this);
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -109,6 +111,9 @@ public class MlOpsClient
 
     /// <summary>Gets the pipelines: run a pipeline's steps with safe caching (a step runs again only when its code, parameters or inputs changed), plan a run, reuse outputs.</summary>
     public virtual PipelineCatalog Pipelines => _pipelines;
+
+    /// <summary>Gets retraining: retrainers from policies, requests (manual, alerts), approvals, rollback.</summary>
+    public virtual Retraining.RetrainingCatalog Retraining => _retraining;
 
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;

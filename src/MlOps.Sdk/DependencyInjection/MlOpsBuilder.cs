@@ -60,6 +60,34 @@ public sealed class MlOpsBuilder
     }
 
     /// <summary>
+    /// Adds a retrainer that runs in the background while the host runs: every <see cref="Retraining.RetrainingHostOptions.PollInterval"/>
+    /// it looks at its policy's triggers and at requests (<c>client.Retraining.RequestAsync</c>, monitoring's alerts) and
+    /// makes the attempts due. Resolve it as <c>Retrainer&lt;TOptions&gt;</c> keyed by <paramref name="name"/> to call it directly.
+    /// </summary>
+    /// <typeparam name="TOptions">The pipeline's options.</typeparam>
+    /// <param name="name">The retrainer's name, its DI key (the model's name, say).</param>
+    /// <param name="policy">Creates the policy, once, from the service provider (checked then).</param>
+    /// <param name="configure">Changes the poll interval.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    public MlOpsBuilder AddRetraining<TOptions>(string name, Func<IServiceProvider, Retraining.RetrainingPolicy<TOptions>> policy, Action<Retraining.RetrainingHostOptions>? configure = null)
+        where TOptions : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Guard.NotNull(policy);
+        var options = new Retraining.RetrainingHostOptions();
+        configure?.Invoke(options);
+        OptionsValidation.ThrowIfInvalid(options);
+        Services.AddKeyedSingleton(name, (services, _) => services.GetRequiredService<MlOpsClient>().Retraining.Create(policy(services)));
+        Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(services => new Retraining.RetrainingHostedService<TOptions>(
+            services.GetRequiredKeyedService<Retraining.Retrainer<TOptions>>(name),
+            options,
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<Retraining.Retrainer<TOptions>>(services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance)));
+        return this;
+    }
+
+    /// <summary>
     /// Uses a store created by code instead of the one the options describe (for example an
     /// <see cref="AzureBlobObjectStore"/> with a particular credential, or a decorator around one).
     /// </summary>

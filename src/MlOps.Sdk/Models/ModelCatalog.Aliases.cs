@@ -170,6 +170,47 @@ public partial class ModelCatalog
     internal async Task<Azure.ETag?> GetAliasETagAsync(string name, string aliasName, CancellationToken cancellationToken)
         => (await _context.Store.GetPropertiesAsync(Aliases(name).Key(aliasName), cancellationToken).ConfigureAwait(false))?.ETag;
 
+    /// <summary>
+    /// Moves an alias (protected ones too) only if it still points at <paramref name="expected"/>: a gate's decision holds
+    /// only against the champion it compared with.
+    /// </summary>
+    /// <returns><see langword="true"/> when moved; <see langword="false"/> when the alias points elsewhere now (nothing written).</returns>
+    internal async Task<bool> PromoteIfAsync(string name, string aliasName, int version, int? expected, string reason, string? by, CancellationToken cancellationToken)
+    {
+        CheckAlias(name, aliasName);
+        if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ModelNotFoundException(ModelRef.ForVersion(name, version).ToString(), "an alias can only point at an existing version");
+        }
+
+        try
+        {
+            await Aliases(name).MoveAsync(
+                aliasName,
+                version,
+                reason,
+                current =>
+                {
+                    if (current?.Version != expected)
+                    {
+                        throw new AliasMovedException();
+                    }
+                },
+                cancellationToken,
+                protect: IsConfiguredProtected(aliasName),
+                by: by).ConfigureAwait(false);
+        }
+        catch (AliasMovedException)
+        {
+            return false;
+        }
+
+        _context.Logger.AliasMoved(name, aliasName, expected, version, reason);
+        return true;
+    }
+
+    private sealed class AliasMovedException : Exception;
+
     private async Task<int?> MoveAliasAsync(string name, string aliasName, int version, string? reason, bool protect, CancellationToken cancellationToken)
     {
         if (await ReadVersionAsync(name, version, cancellationToken).ConfigureAwait(false) is null)

@@ -62,7 +62,7 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
     /// throw to refuse the change (it may run more than once, on conflicts).
     /// </summary>
     /// <returns>The version it pointed at before.</returns>
-    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken, bool protect = false, bool rollback = false)
+    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken, bool protect = false, bool rollback = false, string? by = null)
     {
         int? previous = null;
         await records.UpdateAsync(
@@ -91,7 +91,7 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
                     at = next.History[^1].At.AddTicks(1);
                 }
 
-                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = Environment.UserName, At = at, Reason = reason, Rollback = rollback ? true : null });
+                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = by ?? Environment.UserName, At = at, Reason = reason, Rollback = rollback ? true : null });
                 return next;
             },
             RegistryJsonContext.Default.AliasRecord,

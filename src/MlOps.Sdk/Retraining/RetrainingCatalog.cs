@@ -1,0 +1,427 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML;
+using MlOps.Sdk.Internal;
+using MlOps.Sdk.Models;
+using MlOps.Sdk.Records;
+using MlOps.Sdk.Registry;
+using MlOps.Sdk.Storage;
+using MlOps.Sdk.Tracking;
+
+namespace MlOps.Sdk.Retraining;
+
+/// <summary>
+/// Retraining (<c>client.Retraining</c>): retrainers made from policies, requests that any retrainer of a model picks up
+/// (manual calls, monitoring alerts), approvals of challengers that wait for a person, and rollback in one call. Every
+/// attempt is a run whose outcome and reason are tags, searchable like any run's.
+/// </summary>
+public class RetrainingCatalog
+{
+    private const string Waiting = "waiting";
+    private readonly MlOpsClient _client = null!;
+    private readonly RecordStore _records = null!;
+    private readonly ILogger _logger = null!;
+
+    internal RetrainingCatalog(MlOpsClient client)
+    {
+        _client = client;
+        _records = new RecordStore(client.Store, client.ConflictRetry);
+        _logger = client.LoggerFactory.CreateLogger<RetrainingCatalog>();
+    }
+
+    /// <summary>Initializes a new instance for mocking.</summary>
+    protected RetrainingCatalog()
+    {
+    }
+
+    /// <summary>Creates a retrainer from a policy, checking the policy first.</summary>
+    /// <typeparam name="TOptions">The pipeline's options.</typeparam>
+    /// <param name="policy">The policy.</param>
+    /// <returns>The retrainer.</returns>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A required setting is missing or out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException">
+    /// The rule or a guard names a metric the evaluator does not produce, the model step is not a model step of the
+    /// pipeline, or the model name is invalid.
+    /// </exception>
+    /// <exception cref="FormatException">The holdout is not a dataset URI.</exception>
+    public virtual Retrainer<TOptions> Create<TOptions>(RetrainingPolicy<TOptions> policy)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        OptionsValidation.ThrowIfInvalid(policy);
+        OptionsValidation.ThrowIfInvalid(policy.Rule!);
+        foreach (var guard in policy.Guards)
+        {
+            OptionsValidation.ThrowIfInvalid(guard);
+        }
+
+        RegistryNames.Name(policy.ModelName, "Model");
+        Data.DatasetRef.Parse(policy.Holdout);
+        var produced = policy.Evaluator!.Metrics;
+        foreach (var metric in policy.Guards.Select(g => g.Metric).Prepend(policy.Rule!.Metric))
+        {
+            if (!produced.Contains(metric, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"The retraining policy of '{policy.ModelName}' names the metric '{metric}', which its evaluator does not produce (it produces {string.Join(", ", produced)}).", nameof(policy));
+            }
+        }
+
+        policy.Pipeline!.GetOutput<ITransformer>(policy.ModelStep);
+        return new Retrainer<TOptions>(_client, this, policy, _client.LoggerFactory.CreateLogger<Retrainer<TOptions>>());
+    }
+
+    /// <summary>
+    /// Asks for a retraining of a model: the next pass of any of its retrainers (<see cref="Retrainer{TOptions}.RunOnceAsync"/>,
+    /// a hosted one on its next tick) makes the attempt, exactly once. This is the hook monitoring's alerts fire.
+    /// </summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="reason">Why, recorded with the attempt.</param>
+    /// <param name="kind"><see cref="RetrainingTriggerKind.Manual"/> or <see cref="RetrainingTriggerKind.Alert"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The request's id.</returns>
+    /// <exception cref="ArgumentException">A name or the reason is invalid, or the kind is not Manual or Alert.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<string> RequestAsync(string model, string reason, RetrainingTriggerKind kind = RetrainingTriggerKind.Manual, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        RegistryNames.Name(model, "Model");
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (kind is not (RetrainingTriggerKind.Manual or RetrainingTriggerKind.Alert))
+        {
+            throw new ArgumentException($"A request is Manual or Alert, not {kind}: the other triggers are a policy's.", nameof(kind));
+        }
+
+        var id = Guid.CreateVersion7(_client.TimeProvider.GetUtcNow()).ToString("N");
+        await _records.CreateAsync(
+            RetrainingKeys.Request(model, id),
+            new RetrainingRequestRecord { Id = id, Kind = kind.ToString(), Reason = reason, RequestedBy = Environment.UserName, RequestedAt = _client.TimeProvider.GetUtcNow() },
+            RetrainingJsonContext.Default.RetrainingRequestRecord,
+            cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Lists the challengers of a model that wait for approval (one at most: a newer one supersedes it).</summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The waiting challengers.</returns>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(string model, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        RegistryNames.Name(model, "Model");
+        return [.. (await ApprovalsAsync(model, cancellationToken).ConfigureAwait(false))
+            .Where(a => a.State == Waiting)
+            .Select(a => new PendingApproval(a.Model, a.Version, a.Champion, a.Alias, a.RunId, a.Summary, a.RequestedAt))];
+    }
+
+    /// <summary>
+    /// Approves a waiting challenger: production moves to it (only if production is still the version it was compared
+    /// with), and the alias history records the user and the reason.
+    /// </summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="version">The waiting challenger.</param>
+    /// <param name="user">Who approves, recorded as the change's author.</param>
+    /// <param name="reason">Why, recorded in the alias history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The change of production.</returns>
+    /// <exception cref="ArgumentException">A name, the user or the reason is empty.</exception>
+    /// <exception cref="ApprovalNotPendingException">The version does not wait (decided, superseded, never waiting), or production moved since the comparison.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<ModelAliasChange> ApproveAsync(string model, int version, string user, string reason, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        var approval = await DecideAsync(model, version, user, reason, "approved", cancellationToken).ConfigureAwait(false);
+        var why = $"approved by {user}: {reason} (retraining run {approval.RunId}: {approval.Summary})";
+        if (!await _client.Models.PromoteIfAsync(model, approval.Alias, version, approval.Champion, Truncate(why), user, cancellationToken).ConfigureAwait(false))
+        {
+            var now = (await _client.Models.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false)).TryGetValue(approval.Alias, out var current) ? $"version {current}" : "nothing";
+            var state = $"{approval.Alias} moved from {(approval.Champion is { } c ? $"version {c}" : "nothing")} to {now} since it was compared; retrain to compare again";
+            await SetApprovalStateAsync(model, version, "superseded", user, state, cancellationToken).ConfigureAwait(false);
+            await TagAttemptAsync(approval.RunId, RetrainingOutcome.Superseded, state, null, cancellationToken).ConfigureAwait(false);
+            throw new ApprovalNotPendingException(model, version, state);
+        }
+
+        await TagAttemptAsync(approval.RunId, RetrainingOutcome.Promoted, why, user, cancellationToken).ConfigureAwait(false);
+        RetrainingLog.Decided(_logger, model, version, "approved", user, reason);
+        return (await _client.Models.GetAliasHistoryAsync(model, approval.Alias, cancellationToken).ConfigureAwait(false))[^1];
+    }
+
+    /// <summary>Rejects a waiting challenger: production does not move; the attempt records the user and the reason.</summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="version">The waiting challenger.</param>
+    /// <param name="user">Who rejects.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the rejection is recorded.</returns>
+    /// <exception cref="ArgumentException">A name, the user or the reason is empty.</exception>
+    /// <exception cref="ApprovalNotPendingException">The version does not wait for approval.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task RejectAsync(string model, int version, string user, string reason, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        var approval = await DecideAsync(model, version, user, reason, "rejected", cancellationToken).ConfigureAwait(false);
+        await TagAttemptAsync(approval.RunId, RetrainingOutcome.Rejected, $"rejected by {user}: {reason}", user, cancellationToken).ConfigureAwait(false);
+        RetrainingLog.Decided(_logger, model, version, "rejected", user, reason);
+    }
+
+    /// <summary>
+    /// Restores the version production pointed at before its last change, in one call, and records on the attempt that
+    /// promoted the version rolled back from that it was rolled back.
+    /// </summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="reason">Why, recorded in the alias history.</param>
+    /// <param name="aliasName">The alias rolled back.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The change made.</returns>
+    /// <exception cref="InvalidOperationException">The alias has no earlier version, or changed meanwhile.</exception>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<ModelAliasChange> RollbackAsync(string model, string reason, string aliasName = "production", CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        var aliases = await _client.Models.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false);
+        var change = await _client.Models.RollbackAsync(model, aliasName, reason, cancellationToken).ConfigureAwait(false);
+        if (aliases.TryGetValue(aliasName, out var from)
+            && (await _client.Models.GetAsync(ModelRef.ForVersion(model, from), cancellationToken).ConfigureAwait(false)).Tags.TryGetValue(RetrainingTags.Run, out var runId))
+        {
+            await TagAttemptAsync(runId, RetrainingOutcome.RolledBack, $"rolled back to version {change.To}: {reason}", null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return change;
+    }
+
+    /// <summary>Lists a model's retraining attempts, oldest first, with their outcome and reason as recorded now.</summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="experiment">The experiment they are recorded in; <c>{model}-retraining</c> when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The attempts.</returns>
+    /// <exception cref="ObjectStoreException">The store failed.</exception>
+    public virtual async Task<IReadOnlyList<RetrainingAttempt>> GetAttemptsAsync(string model, string? experiment = null, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        RegistryNames.Name(model, "Model");
+        var query = new RunQuery { Filter = $"tags.{RetrainingTags.Model} = '{model}'" };
+        query.Experiments.Add(experiment ?? $"{model}-retraining");
+        var attempts = new List<(DateTimeOffset Start, RetrainingAttempt Attempt)>();
+        await foreach (var run in _client.Runs.SearchAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            static int? Version(RunInfo run, string tag) => run.Tags.TryGetValue(tag, out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+            static Dictionary<string, double> Metrics(RunInfo run, string prefix)
+                => run.Metrics.Where(m => m.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(m => m.Key[prefix.Length..], m => m.Value.Last, StringComparer.Ordinal);
+            var outcome = RetrainingTags.Parse(run.Tags.GetValueOrDefault(RetrainingTags.Outcome)) ?? (run.Status == RunStatus.Running ? null : RetrainingOutcome.Failed);
+            if (outcome is null)
+            {
+                continue; // still running
+            }
+
+            attempts.Add((run.StartTime, new RetrainingAttempt(
+                run.Id,
+                model,
+                Enum.TryParse<RetrainingTriggerKind>(run.Tags.GetValueOrDefault(RetrainingTags.Trigger), out var trigger) ? trigger : RetrainingTriggerKind.Manual,
+                outcome.Value,
+                run.Tags.GetValueOrDefault(RetrainingTags.Reason) ?? string.Empty,
+                Version(run, RetrainingTags.Challenger),
+                Version(run, RetrainingTags.Champion),
+                Metrics(run, "challenger."),
+                Metrics(run, "champion."))));
+        }
+
+        return [.. attempts.OrderBy(a => a.Start).Select(a => a.Attempt)];
+    }
+
+    internal async Task<IReadOnlyList<RetrainingRequestRecord>> PendingRequestsAsync(string model, CancellationToken cancellationToken)
+    {
+        var requests = new List<RetrainingRequestRecord>();
+        await foreach (var item in _client.Store.ListAsync(RetrainingKeys.Requests(model), cancellationToken).ConfigureAwait(false))
+        {
+            if (await _records.GetAsync(item.Key, RetrainingJsonContext.Default.RetrainingRequestRecord, cancellationToken).ConfigureAwait(false) is { } request)
+            {
+                requests.Add(request);
+            }
+        }
+
+        return [.. requests.OrderBy(r => r.RequestedAt)];
+    }
+
+    internal Task ForgetRequestAsync(string model, string id, CancellationToken cancellationToken)
+        => _client.Store.DeleteAsync(RetrainingKeys.Request(model, id), cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Claims a trigger's occurrence for this process: created if absent, so exactly one retrainer gets it; an occurrence
+    /// whose attempt crashed (its run stopped beating, or it never started one) is taken over by compare-and-swap.
+    /// </summary>
+    internal async Task<bool> ClaimAsync(string model, TriggerOccurrence occurrence, CancellationToken cancellationToken)
+    {
+        var key = RetrainingKeys.Claim(model, occurrence.Key);
+        var claimedBy = $"{Environment.MachineName}/{Environment.ProcessId}";
+        try
+        {
+            await _records.CreateAsync(key, new RetrainingClaimRecord { Trigger = occurrence.Key, Kind = occurrence.Kind.ToString(), ClaimedBy = claimedBy, ClaimedAt = _client.TimeProvider.GetUtcNow() }, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (PreconditionFailedException)
+        {
+        }
+
+        var existing = await _records.GetAsync(key, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false);
+        if (existing is null || existing.Outcome is not null || !await AbandonedAsync(existing, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var taken = false;
+        await _records.UpdateAsync(
+            key,
+            current =>
+            {
+                taken = current is not null && current.Outcome is null && current.RunId == existing.RunId && current.ClaimedBy == existing.ClaimedBy;
+                return taken ? new RetrainingClaimRecord { Trigger = current!.Trigger, Kind = current.Kind, ClaimedBy = claimedBy, ClaimedAt = _client.TimeProvider.GetUtcNow() } : null;
+            },
+            RetrainingJsonContext.Default.RetrainingClaimRecord,
+            cancellationToken).ConfigureAwait(false);
+        if (taken)
+        {
+            RetrainingLog.ClaimTakenOver(_logger, model, existing.RunId, occurrence.Key);
+        }
+
+        return taken;
+    }
+
+    internal async Task RecordClaimAsync(string model, string trigger, string runId, string? outcome, CancellationToken cancellationToken)
+        => await _records.UpdateAsync(
+            RetrainingKeys.Claim(model, trigger),
+            current => current is null ? null : new RetrainingClaimRecord { Trigger = current.Trigger, Kind = current.Kind, ClaimedBy = current.ClaimedBy, ClaimedAt = current.ClaimedAt, RunId = runId, Outcome = outcome },
+            RetrainingJsonContext.Default.RetrainingClaimRecord,
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Records that a challenger waits for approval; one that waited before it is superseded (the newest data wins).</summary>
+    internal async Task AwaitApprovalAsync(string model, int version, int? champion, string alias, string runId, string summary, CancellationToken cancellationToken)
+    {
+        foreach (var older in (await ApprovalsAsync(model, cancellationToken).ConfigureAwait(false)).Where(a => a.State == Waiting && a.Version != version))
+        {
+            var why = $"superseded by version {version} (retraining run {runId})";
+            if (await SetApprovalStateAsync(model, older.Version, "superseded", null, why, cancellationToken).ConfigureAwait(false))
+            {
+                await TagAttemptAsync(older.RunId, RetrainingOutcome.Superseded, why, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await _records.WriteAsync(
+            RetrainingKeys.Approval(model, version),
+            new ApprovalRecord { Model = model, Version = version, Champion = champion, Alias = alias, RunId = runId, State = Waiting, Summary = summary, RequestedAt = _client.TimeProvider.GetUtcNow() },
+            RetrainingJsonContext.Default.ApprovalRecord,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> AbandonedAsync(RetrainingClaimRecord claim, CancellationToken cancellationToken)
+    {
+        if (claim.RunId is null)
+        {
+            return _client.TimeProvider.GetUtcNow() - claim.ClaimedAt > _client.TrackingOptions.CrashGracePeriod * 2;
+        }
+
+        try
+        {
+            return (await _client.Runs.GetAsync(claim.RunId, cancellationToken).ConfigureAwait(false)).Status == RunStatus.Crashed;
+        }
+        catch (RunNotFoundException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Moves a waiting approval to a decision by compare-and-swap: of two people deciding at once, one does.</summary>
+    private async Task<ApprovalRecord> DecideAsync(string model, int version, string user, string reason, string decision, CancellationToken cancellationToken)
+    {
+        RegistryNames.Name(model, "Model");
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        ApprovalRecord? found = null;
+        string? state = null;
+        await _records.UpdateAsync(
+            RetrainingKeys.Approval(model, version),
+            current =>
+            {
+                found = current;
+                if (current is null || current.State != Waiting)
+                {
+                    state = current is null ? "no retraining attempt asked for its approval" : Describe(current);
+                    return null;
+                }
+
+                state = null;
+                return Copy(current, decision, user, reason);
+            },
+            RetrainingJsonContext.Default.ApprovalRecord,
+            cancellationToken).ConfigureAwait(false);
+        return state is null ? found! : throw new ApprovalNotPendingException(model, version, state);
+    }
+
+    private async Task<bool> SetApprovalStateAsync(string model, int version, string state, string? user, string reason, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        await _records.UpdateAsync(
+            RetrainingKeys.Approval(model, version),
+            current =>
+            {
+                changed = current is not null && (current.State == Waiting || (state == "superseded" && current.State == "approved"));
+                return changed ? Copy(current!, state, user, reason) : null;
+            },
+            RetrainingJsonContext.Default.ApprovalRecord,
+            cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    private async Task<List<ApprovalRecord>> ApprovalsAsync(string model, CancellationToken cancellationToken)
+    {
+        var approvals = new List<ApprovalRecord>();
+        await foreach (var item in _client.Store.ListAsync(RetrainingKeys.Approvals(model), cancellationToken).ConfigureAwait(false))
+        {
+            if (await _records.GetAsync(item.Key, RetrainingJsonContext.Default.ApprovalRecord, cancellationToken).ConfigureAwait(false) is { } approval)
+            {
+                approvals.Add(approval);
+            }
+        }
+
+        return approvals;
+    }
+
+    private async Task TagAttemptAsync(string runId, RetrainingOutcome outcome, string reason, string? user, CancellationToken cancellationToken)
+    {
+        await _client.Runs.SetTagAsync(runId, RetrainingTags.Outcome, RetrainingTags.Value(outcome), cancellationToken).ConfigureAwait(false);
+        await _client.Runs.SetTagAsync(runId, RetrainingTags.Reason, Truncate(reason), cancellationToken).ConfigureAwait(false);
+        if (user is not null)
+        {
+            await _client.Runs.SetTagAsync(runId, RetrainingTags.DecidedBy, user, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private ApprovalRecord Copy(ApprovalRecord current, string state, string? user, string reason) => new()
+    {
+        Model = current.Model,
+        Version = current.Version,
+        Champion = current.Champion,
+        Alias = current.Alias,
+        RunId = current.RunId,
+        Summary = current.Summary,
+        RequestedAt = current.RequestedAt,
+        State = state,
+        DecidedBy = user,
+        DecidedAt = _client.TimeProvider.GetUtcNow(),
+        Reason = reason,
+    };
+
+    private static string Describe(ApprovalRecord record)
+        => record.State == "superseded" ? record.Reason ?? "superseded" : $"{record.State} by {record.DecidedBy} at {record.DecidedAt:u}: {record.Reason}";
+
+    private static string Truncate(string text) => text.Length > 400 ? text[..400] : text;
+}
+
+/// <summary>A challenger that waits for a person's decision.</summary>
+/// <param name="Model">The model's name.</param>
+/// <param name="Version">The challenger's version.</param>
+/// <param name="Champion">The production version it was compared with, if any: approving moves production only from that one.</param>
+/// <param name="Alias">The alias approval moves.</param>
+/// <param name="RunId">The attempt's run (its metrics compare the two models).</param>
+/// <param name="Summary">The gate's reason.</param>
+/// <param name="RequestedAt">When the attempt asked.</param>
+public sealed record PendingApproval(string Model, int Version, int? Champion, string Alias, string RunId, string Summary, DateTimeOffset RequestedAt);
