@@ -15,7 +15,7 @@ namespace MlOps.Sdk.Retraining;
 /// (manual calls, monitoring alerts), approvals of challengers that wait for a person, and rollback in one call. Every
 /// attempt is a run whose outcome and reason are tags, searchable like any run's.
 /// </summary>
-public class RetrainingCatalog
+public partial class RetrainingCatalog
 {
     private const string Waiting = "waiting";
     private readonly MlOpsClient _client = null!;
