@@ -27,6 +27,7 @@ public sealed class Retrainer<TOptions>
     private readonly ILogger _logger;
     private readonly Pipeline<TOptions> _pipeline;
     private readonly StepOutput<ITransformer> _modelStep;
+    private readonly ChallengerGate _gate;
 
     internal Retrainer(MlOpsClient client, RetrainingCatalog catalog, RetrainingPolicy<TOptions> policy, ILogger logger)
     {
@@ -36,6 +37,7 @@ public sealed class Retrainer<TOptions>
         _logger = logger;
         _pipeline = policy.Pipeline!;
         _modelStep = _pipeline.GetOutput<ITransformer>(policy.ModelStep);
+        _gate = new ChallengerGate(client, policy.Evaluator!, policy.Rule!, [.. policy.Guards], policy.ProductionAlias);
     }
 
     /// <summary>Gets the policy (do not change it once the retrainer runs).</summary>
@@ -167,7 +169,7 @@ public sealed class Retrainer<TOptions>
         var holdoutData = await holdout.LoadAsync(ml, cancellationToken).ConfigureAwait(false);
 
         // The champion first: a holdout that does not fit it fails the attempt before anything is trained.
-        var championMetrics = champion is null ? new Dictionary<string, double>() : await EvaluateAsync(ml, champion, holdout.Uri, holdoutData, cancellationToken).ConfigureAwait(false);
+        var championMetrics = champion is null ? new Dictionary<string, double>() : await _gate.EvaluateAsync(ml, champion, holdout.Uri, holdoutData, cancellationToken).ConfigureAwait(false);
         if (champion is not null)
         {
             run.SetTag(RetrainingTags.Champion, champion.Version.ToString(CultureInfo.InvariantCulture));
@@ -179,13 +181,13 @@ public sealed class Retrainer<TOptions>
         register.Tags[RetrainingTags.Run] = run.Id;
         var challenger = await _client.Pipelines.RegisterModelAsync(result, _modelStep, ModelName, register, cancellationToken).ConfigureAwait(false);
         run.SetTag(RetrainingTags.Challenger, challenger.Version.ToString(CultureInfo.InvariantCulture));
-        var challengerMetrics = await EvaluateAsync(ml, challenger, holdout.Uri, holdoutData, cancellationToken).ConfigureAwait(false);
+        var challengerMetrics = await _gate.EvaluateAsync(ml, challenger, holdout.Uri, holdoutData, cancellationToken).ConfigureAwait(false);
         Log(run, "challenger", challengerMetrics);
 
         for (var changes = 0; ; changes++)
         {
             Log(run, "champion", championMetrics);
-            var (passed, reason) = Gate(challengerMetrics, champion is null ? null : championMetrics, champion?.Version);
+            var (passed, reason) = _gate.Decide(challengerMetrics, champion is null ? null : championMetrics, champion?.Version);
             RetrainingOutcome outcome;
             if (!passed)
             {
@@ -204,7 +206,7 @@ public sealed class Retrainer<TOptions>
             {
                 // Production moved since the comparison (another retrainer, a person): compare with what serves now.
                 champion = await ChampionAsync(cancellationToken).ConfigureAwait(false);
-                championMetrics = champion is null ? [] : await EvaluateAsync(ml, champion, holdout.Uri, holdoutData, cancellationToken).ConfigureAwait(false);
+                championMetrics = champion is null ? [] : await _gate.EvaluateAsync(ml, champion, holdout.Uri, holdoutData, cancellationToken).ConfigureAwait(false);
                 run.SetTag(RetrainingTags.Champion, champion?.Version.ToString(CultureInfo.InvariantCulture) ?? "none");
                 continue;
             }
@@ -218,73 +220,6 @@ public sealed class Retrainer<TOptions>
             run.SetTag(RetrainingTags.Reason, Truncate(reason));
             return new RetrainingAttempt(run.Id, ModelName, occurrence.Kind, outcome, reason, challenger.Version, champion?.Version, challengerMetrics, championMetrics);
         }
-    }
-
-    /// <summary>Whether the challenger passes the rule and every guard, and why in words.</summary>
-    private (bool Passed, string Reason) Gate(Dictionary<string, double> challenger, Dictionary<string, double>? champion, int? championVersion)
-    {
-        var rule = Policy.Rule!;
-        if (champion is null)
-        {
-            return (true, string.Create(CultureInfo.InvariantCulture, $"no {Policy.ProductionAlias} model yet; {rule.Metric} {challenger[rule.Metric]:G4}"));
-        }
-
-        var gain = rule.Gain(challenger[rule.Metric], champion[rule.Metric]);
-        var versus = $"{rule.Describe(challenger[rule.Metric], champion[rule.Metric])} against version {championVersion}";
-        if (!(gain >= rule.MinimumMargin))
-        {
-            return (false, $"not better: {versus}");
-        }
-
-        foreach (var guard in Policy.Guards)
-        {
-            var regression = guard.Regression(challenger[guard.Metric], champion[guard.Metric]);
-            if (!(regression <= guard.MaximumRegression))
-            {
-                return (false, string.Create(CultureInfo.InvariantCulture, $"guard {guard.Metric} regressed: {challenger[guard.Metric]:G4} vs {champion[guard.Metric]:G4} (allowed {guard.MaximumRegression:G3}); {versus}"));
-            }
-        }
-
-        return (true, $"better: {versus}{(Policy.Guards.Count > 0 ? $"; guards held ({string.Join(", ", Policy.Guards.Select(g => g.Metric))})" : string.Empty)}");
-    }
-
-    /// <summary>Loads a version (hash verified, as every predictor does), checks the holdout fits it, scores it and measures it.</summary>
-    private async Task<Dictionary<string, double>> EvaluateAsync(MLContext ml, ModelVersion version, string holdoutUri, IDataView holdout, CancellationToken cancellationToken)
-    {
-        var loaded = await _client.Models.LoadAsync(version.Ref, ml, cancellationToken).ConfigureAwait(false);
-        var problems = new List<string>();
-        foreach (var column in loaded.InputSchema)
-        {
-            if (column.IsHidden)
-            {
-                continue;
-            }
-
-            if (holdout.Schema.GetColumnOrNull(column.Name) is not { } found)
-            {
-                problems.Add($"no column '{column.Name}' ({column.Type})");
-            }
-            else if (!found.Type.Equals(column.Type))
-            {
-                problems.Add($"'{column.Name}' is {found.Type}, the model reads {column.Type}");
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new HoldoutSchemaMismatchException(holdoutUri, version.Uri, problems);
-        }
-
-        var metrics = Policy.Evaluator!.Evaluate(ml, loaded.Model.Transform(holdout));
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var name in Policy.Evaluator.Metrics)
-        {
-            result[name] = metrics.TryGetValue(name, out var value)
-                ? value
-                : throw new InvalidOperationException($"The evaluator names the metric '{name}' but did not produce it for {version.Uri} (it produced {string.Join(", ", metrics.Keys)}).");
-        }
-
-        return result;
     }
 
     private async Task<ModelVersion?> ChampionAsync(CancellationToken cancellationToken)
