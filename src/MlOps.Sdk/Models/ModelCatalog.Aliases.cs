@@ -115,7 +115,7 @@ public partial class ModelCatalog
         SdkCall.Enter();
         CheckAlias(name, aliasName);
         var record = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
-        return record?.History.Select(h => new ModelAliasChange(h.From, h.To, h.By, h.At, h.Reason)).ToList() ?? [];
+        return record?.History.Select(h => new ModelAliasChange(h.From, h.To, h.By, h.At, h.Reason, h.Weight)).ToList() ?? [];
     }
 
     /// <summary>Tells which version an alias pointed at, at a moment in the past ("which version served production last Tuesday?").</summary>
@@ -157,13 +157,90 @@ public partial class ModelCatalog
         for (var i = alias.History.Count - 1; i >= 0; i--)
         {
             var change = alias.History[i];
-            if (change.Rollback != true && change.To == current)
+            if (change.Rollback != true && change.To == current && change.From != change.To)
             {
                 return change.From;
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Sets the share of requests (0 to 1) that served predictors give the arm following an alias
+    /// (<c>PredictorOptions.Canary(name, weight, alias)</c>): kept with the alias and in its history, followed by every
+    /// served predictor on its next look at the store, without a restart. Moving the alias clears it (the arm's configured
+    /// weight applies again). How a canary rollout steps its traffic.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias: a working alias that points at a version (not a protected one: the main arm serves the rest).</param>
+    /// <param name="weight">The share, from 0 to 1.</param>
+    /// <param name="reason">Why, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the weight is stored.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="weight"/> is not from 0 to 1.</exception>
+    /// <exception cref="AliasProtectedException">The alias is protected.</exception>
+    /// <exception cref="InvalidOperationException">The alias points at no version.</exception>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task SetTrafficAsync(string name, string aliasName, double weight, string reason, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (!(weight is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, "A traffic weight is a share of requests, from 0 to 1.");
+        }
+
+        ThrowIfProtected(name, aliasName, null);
+        await Aliases(name).SetWeightAsync(
+            aliasName,
+            weight,
+            reason,
+            current =>
+            {
+                ThrowIfProtected(name, aliasName, current);
+                if (current?.Version is null)
+                {
+                    throw new InvalidOperationException($"The alias '{aliasName}' of model '{name}' points at no version; point it at one before giving it traffic.");
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gets the traffic weight set on an alias (<see cref="SetTrafficAsync"/>), or <see langword="null"/> when none is set.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="aliasName">The alias.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The weight, or <see langword="null"/>.</returns>
+    /// <exception cref="Storage.ObjectStoreException">The store failed.</exception>
+    public virtual async Task<double?> GetTrafficAsync(string name, string aliasName, CancellationToken cancellationToken = default)
+    {
+        SdkCall.Enter();
+        CheckAlias(name, aliasName);
+        var record = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
+        return record?.Version is null ? null : record.Weight;
+    }
+
+    /// <summary>Moves a working alias and sets its traffic weight in one change (a canary's start).</summary>
+    internal async Task MoveWithTrafficAsync(string name, string aliasName, int? version, double? weight, string reason, CancellationToken cancellationToken)
+    {
+        CheckAlias(name, aliasName);
+        var before = await Aliases(name).MoveAsync(aliasName, version, reason, current => ThrowIfProtected(name, aliasName, current), cancellationToken, weight: version is null ? null : weight).ConfigureAwait(false);
+        if (version is not null && before == version)
+        {
+            // It pointed there already (a move writes nothing then): set the weight alone.
+            await Aliases(name).SetWeightAsync(aliasName, weight, reason, current => ThrowIfProtected(name, aliasName, current), cancellationToken).ConfigureAwait(false);
+        }
+
+        _context.Logger.AliasMoved(name, aliasName, before, version, reason);
+    }
+
+    /// <summary>The version an alias points at and its traffic weight, in one read.</summary>
+    internal async Task<(int? Version, double? Weight)> GetAliasStateAsync(string name, string aliasName, CancellationToken cancellationToken)
+    {
+        var record = await Aliases(name).GetAsync(aliasName, cancellationToken).ConfigureAwait(false);
+        return (record?.Version, record?.Version is null ? null : record.Weight);
     }
 
     /// <summary>The alias record's ETag: one properties request tells a watcher whether the alias moved.</summary>

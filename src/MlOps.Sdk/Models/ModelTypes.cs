@@ -29,7 +29,8 @@ public sealed record ModelOrigin(string Store, string? Environment, string Name,
 /// <param name="By">Who changed it.</param>
 /// <param name="At">When, by the writer's clock.</param>
 /// <param name="Reason">Why, when given.</param>
-public sealed record ModelAliasChange(int? From, int? To, string By, DateTimeOffset At, string? Reason);
+/// <param name="Weight">The traffic weight the change set (see <see cref="ModelCatalog.SetTrafficAsync"/>); a change of weight alone has <paramref name="From"/> equal to <paramref name="To"/>.</param>
+public sealed record ModelAliasChange(int? From, int? To, string By, DateTimeOffset At, string? Reason, double? Weight = null);
 
 /// <summary>What to record with a new model version.</summary>
 public sealed class RegisterModelOptions

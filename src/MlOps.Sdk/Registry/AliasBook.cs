@@ -19,6 +19,9 @@ internal sealed class AliasRecord : IRecord
     /// <summary>Set once the alias was moved as a protected one: from then on every client refuses to move it casually.</summary>
     public bool? Protected { get; set; }
 
+    /// <summary>The share of requests a served arm following this alias gets, when set (models only; cleared when the alias moves).</summary>
+    public double? Weight { get; set; }
+
     public List<AliasChangeRecord> History { get; set; } = [];
 }
 
@@ -36,6 +39,9 @@ internal sealed class AliasChangeRecord
 
     /// <summary>Whether this change undid an earlier one (a rollback), so a second rollback goes further back.</summary>
     public bool? Rollback { get; set; }
+
+    /// <summary>The traffic weight set by this change (<see cref="From"/> equals <see cref="To"/> when only the weight changed).</summary>
+    public double? Weight { get; set; }
 }
 
 [JsonSourceGenerationOptions(
@@ -62,7 +68,7 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
     /// throw to refuse the change (it may run more than once, on conflicts).
     /// </summary>
     /// <returns>The version it pointed at before.</returns>
-    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken, bool protect = false, bool rollback = false, string? by = null)
+    public async Task<int?> MoveAsync(string alias, int? version, string? reason, Action<AliasRecord?>? check, CancellationToken cancellationToken, bool protect = false, bool rollback = false, string? by = null, double? weight = null)
     {
         int? previous = null;
         await records.UpdateAsync(
@@ -81,6 +87,7 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
                     Alias = current?.Alias ?? alias,
                     Version = version,
                     Protected = protect || current?.Protected == true ? true : null,
+                    Weight = weight,
                     History = current is null ? [] : [.. current.History],
                 };
 
@@ -91,13 +98,43 @@ internal sealed class AliasBook(RecordStore records, TimeProvider timeProvider, 
                     at = next.History[^1].At.AddTicks(1);
                 }
 
-                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = by ?? Environment.UserName, At = at, Reason = reason, Rollback = rollback ? true : null });
+                next.History.Add(new AliasChangeRecord { From = current?.Version, To = version, By = by ?? Environment.UserName, At = at, Reason = reason, Rollback = rollback ? true : null, Weight = weight });
                 return next;
             },
             RegistryJsonContext.Default.AliasRecord,
             cancellationToken).ConfigureAwait(false);
         return previous;
     }
+
+    /// <summary>Sets the traffic weight of an alias that points at a version (<paramref name="check"/> sees the record first), recording the change.</summary>
+    public async Task SetWeightAsync(string alias, double? weight, string reason, Action<AliasRecord?> check, CancellationToken cancellationToken, string? by = null)
+        => await records.UpdateAsync(
+            Key(alias),
+            current =>
+            {
+                check(current);
+                if (current?.Version is not { } version || current.Weight == weight)
+                {
+                    return null;
+                }
+
+                var at = timeProvider.GetUtcNow();
+                if (current.History.Count > 0 && current.History[^1].At >= at)
+                {
+                    at = current.History[^1].At.AddTicks(1);
+                }
+
+                return new AliasRecord
+                {
+                    Alias = current.Alias,
+                    Version = version,
+                    Protected = current.Protected,
+                    Weight = weight,
+                    History = [.. current.History, new AliasChangeRecord { From = version, To = version, By = by ?? Environment.UserName, At = at, Reason = reason, Weight = weight }],
+                };
+            },
+            RegistryJsonContext.Default.AliasRecord,
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>Lists the aliases that point at a version now.</summary>
     public async Task<IReadOnlyList<AliasRecord>> ListAsync(CancellationToken cancellationToken)

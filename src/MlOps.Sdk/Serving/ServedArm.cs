@@ -18,7 +18,20 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
 
     public ModelRef Reference { get; } = reference;
 
+    private double _traffic = double.NaN;
+
+    /// <summary>Gets the configured weight.</summary>
     public double Weight { get; } = weight;
+
+    /// <summary>Gets the share it gets now: the alias's traffic weight when one is set in the store, else the configured one.</summary>
+    public double EffectiveWeight
+    {
+        get
+        {
+            var traffic = Volatile.Read(ref _traffic);
+            return double.IsNaN(traffic) ? Weight : traffic;
+        }
+    }
 
     public ServedModel<TIn, TOut>? Current => _current;
 
@@ -34,6 +47,10 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
             {
                 return (false, null, null); // the alias did not move (or still points at a version that failed to load)
             }
+
+            // The record changed: its traffic weight may have (a canary stepping up) even when its version did not.
+            var (_, traffic) = await client.Models.GetAliasStateAsync(name, alias, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _traffic, traffic ?? double.NaN);
         }
         else if (Reference.Version is not null && _current is not null)
         {

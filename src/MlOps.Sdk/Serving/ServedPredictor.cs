@@ -89,7 +89,6 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     private readonly CancellationTokenSource _stop = new();
     private readonly ServedArm<TIn, TOut> _main;
     private readonly ServedArm<TIn, TOut>[] _arms;
-    private readonly double[] _bounds;
     private readonly ServedArm<TIn, TOut>? _shadow;
     private readonly Channel<(TIn Input, TOut Served)>? _shadowQueue;
     private readonly PredictionLog<TIn, TOut>? _log;
@@ -126,15 +125,6 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
         if (_arms.Select(a => a.Name).Distinct(StringComparer.Ordinal).Count() != _arms.Length)
         {
             throw new ArgumentException($"Two arms of predictor '{name}' share a name ({string.Join(", ", _arms.Select(a => a.Name))}); every result names its arm.", nameof(options));
-        }
-
-        // Cumulative upper bounds of the extra arms; a draw past the last one goes to the main arm.
-        _bounds = new double[_arms.Length];
-        var bound = 0.0;
-        for (var i = 1; i < _arms.Length; i++)
-        {
-            bound += _arms[i].Weight;
-            _bounds[i] = bound;
         }
 
         if (_options.ShadowUri is { } shadow)
@@ -180,8 +170,9 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
         get
         {
             var live = _arms.Select(a => a.Current?.Info).ToArray();
-            var idle = _arms.Skip(1).Where((a, i) => live[i + 1] is null).Sum(a => a.Weight);
-            return [.. _arms.Select((a, i) => (a.Name, i == 0 ? a.Weight + idle : live[i] is null ? 0.0 : a.Weight, live[i]))];
+            var shares = _arms.Select((a, i) => i == 0 ? 0.0 : live[i] is null ? 0.0 : a.EffectiveWeight).ToArray();
+            var extra = Math.Min(1, shares.Sum());
+            return [.. _arms.Select((a, i) => (a.Name, i == 0 ? 1 - extra : shares[i], live[i]))];
         }
     }
 
@@ -366,10 +357,15 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             return _main;
         }
 
+        // Cumulative shares of the extra arms (each its alias's traffic weight when the store sets one); a draw past the
+        // last goes to the main arm. A routing key lands in the same arm while the weights stay, and in the canary as it
+        // grows once it did (its fraction stays below the growing bound).
         var draw = routingKey is null ? Random.Shared.NextDouble() : StableFraction(routingKey);
+        var bound = 0.0;
         for (var i = 1; i < _arms.Length; i++)
         {
-            if (draw < _bounds[i])
+            bound += _arms[i].EffectiveWeight;
+            if (draw < bound)
             {
                 return _arms[i];
             }

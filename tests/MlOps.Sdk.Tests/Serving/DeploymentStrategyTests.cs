@@ -64,6 +64,39 @@ public sealed class DeploymentStrategyTests
     }
 
     [Test]
+    public async Task Canary_FollowsTheTrafficWeightSetOnItsAlias_WithoutARestart_AndKeepsAKeyInTheCanaryAsItGrows()
+    {
+        await _client.Models.SetAliasAsync("temp-max", "canary", 2);
+        await using var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", new PredictorOptions().Canary("temp-max", 0.5));
+        var row = TestModels.Rows(1)[0];
+        double Share() => Enumerable.Range(0, 10_000).Count(i => predictor.Predict(row, $"user-{i}").Arm == "canary") / 10_000.0;
+        var configured = Share();
+
+        await _client.Models.SetTrafficAsync("temp-max", "canary", 0.05, "canary at 5 %");
+        await predictor.ReloadAsync();
+        var small = Share();
+        var inCanary = Enumerable.Range(0, 10_000).Where(i => predictor.Predict(row, $"user-{i}").Arm == "canary").ToHashSet();
+        await _client.Models.SetTrafficAsync("temp-max", "canary", 0.25, "canary at 25 %");
+        await predictor.ReloadAsync();
+        var larger = Share();
+        var stillInCanary = inCanary.All(i => predictor.Predict(row, $"user-{i}").Arm == "canary");
+        await _client.Models.SetAliasAsync("temp-max", "canary", 3, "the next challenger");
+        await predictor.ReloadAsync();
+        var moved = Share();
+
+        Assert.That((configured, small, larger, moved), Is.EqualTo((0.5, 0.05, 0.25, 0.5)).Using<(double, double, double, double)>((a, b) =>
+            Math.Abs(a.Item1 - b.Item1) < 0.03 && Math.Abs(a.Item2 - b.Item2) < 0.03 && Math.Abs(a.Item3 - b.Item3) < 0.03 && Math.Abs(a.Item4 - b.Item4) < 0.03), "the alias's weight wins over the configured one; moving the alias clears it");
+        Assert.That(stillInCanary, Is.True, "a user in the canary at 5 % stays in it at 25 %");
+        Assert.That(predictor.Arms.Single(a => a.Arm == "canary").Weight, Is.EqualTo(0.5));
+        Assert.That(await _client.Models.GetTrafficAsync("temp-max", "canary"), Is.Null);
+        var history = await _client.Models.GetAliasHistoryAsync("temp-max", "canary");
+        Assert.That(history.Select(h => (h.From, h.To, h.Weight)), Is.EqualTo(new (int?, int?, double?)[] { (null, 2, null), (2, 2, 0.05), (2, 2, 0.25), (2, 3, null) }));
+        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _client.Models.SetTrafficAsync("temp-max", "canary", 1.5, "too much"));
+        Assert.ThrowsAsync<MlOps.Sdk.Models.AliasProtectedException>(() => _client.Models.SetTrafficAsync("temp-max", "production", 0.5, "the main arm"));
+        Assert.ThrowsAsync<InvalidOperationException>(() => _client.Models.SetTrafficAsync("temp-max", "nothing-here", 0.5, "no version"));
+    }
+
+    [Test]
     public async Task StickyRouting_KeepsEachKeyInOneArm_AndSplitsKeysByWeight()
     {
         var options = new PredictorOptions();
