@@ -51,7 +51,8 @@ public sealed class Retrainer<TOptions>
 
     /// <summary>
     /// Looks at the requests (manual calls, alerts) and the policy's triggers once, and makes an attempt for each occurrence
-    /// due that no other retrainer has taken: what a hosted retrainer does on each tick.
+    /// due that no other retrainer has taken: what a hosted retrainer does on each tick. First it moves a rollout in
+    /// progress on (the live check, the next canary step, production once the last step held, or a rollback).
     /// </summary>
     /// <param name="cancellationToken">A token to cancel the attempts (a cancelled attempt's run is Killed; production does not move).</param>
     /// <returns>The attempts made here, in order; empty when nothing was due.</returns>
@@ -60,6 +61,11 @@ public sealed class Retrainer<TOptions>
     public async Task<IReadOnlyList<RetrainingAttempt>> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
+        if (Policy.Rollout is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
+        {
+            await _catalog.AdvanceRolloutAsync(ModelName, Policy.Canary, Policy.ProductionAlias, cancellationToken).ConfigureAwait(false);
+        }
+
         var champion = await ChampionAsync(cancellationToken).ConfigureAwait(false);
         var due = new List<(TriggerOccurrence Occurrence, string? RequestId)>();
         foreach (var request in await _catalog.PendingRequestsAsync(ModelName, cancellationToken).ConfigureAwait(false))
@@ -193,6 +199,13 @@ public sealed class Retrainer<TOptions>
             {
                 outcome = RetrainingOutcome.Rejected;
             }
+            else if (Policy.Rollout is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
+            {
+                var started = await _catalog.StartRolloutAsync(ModelName, Policy, challenger.Version, champion?.Version, run.Id, cancellationToken).ConfigureAwait(false);
+                (outcome, reason) = started is null
+                    ? (RetrainingOutcome.InRollout, $"{(Policy.Rollout == RolloutStrategy.Canary ? $"canary at {RetrainingTags.Percent(Policy.Canary.Steps[0])}" : "in shadow")}: {reason}")
+                    : (RetrainingOutcome.Rejected, $"{started}; {reason}");
+            }
             else if (Policy.Rollout == RolloutStrategy.Approval)
             {
                 await _catalog.AwaitApprovalAsync(ModelName, challenger.Version, champion?.Version, Policy.ProductionAlias, run.Id, reason, cancellationToken).ConfigureAwait(false);
@@ -264,6 +277,9 @@ internal static class RetrainingTags
     public const string Run = "mlops.retraining.run";
     public const string DecidedBy = "mlops.retraining.decided_by";
 
+    /// <summary>A share as a percentage: 0.05 is <c>5%</c>, 0.125 is <c>12.5%</c>, whatever the culture.</summary>
+    public static string Percent(double share) => (share * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+
     public static string Value(RetrainingOutcome outcome) => outcome switch
     {
         RetrainingOutcome.Promoted => "promoted",
@@ -271,6 +287,7 @@ internal static class RetrainingTags
         RetrainingOutcome.WaitingForApproval => "waiting-for-approval",
         RetrainingOutcome.RolledBack => "rolled-back",
         RetrainingOutcome.Superseded => "superseded",
+        RetrainingOutcome.InRollout => "in-rollout",
         _ => "failed",
     };
 
@@ -281,6 +298,7 @@ internal static class RetrainingTags
         "waiting-for-approval" => RetrainingOutcome.WaitingForApproval,
         "rolled-back" => RetrainingOutcome.RolledBack,
         "superseded" => RetrainingOutcome.Superseded,
+        "in-rollout" => RetrainingOutcome.InRollout,
         "failed" or "cancelled" => RetrainingOutcome.Failed,
         _ => null,
     };

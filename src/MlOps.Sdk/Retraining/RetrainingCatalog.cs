@@ -67,6 +67,18 @@ public partial class RetrainingCatalog
         }
 
         policy.Pipeline!.GetOutput<ITransformer>(policy.ModelStep);
+        if (policy.Rollout is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
+        {
+            OptionsValidation.ThrowIfInvalid(policy.Canary);
+            var steps = policy.Canary.Steps;
+            if (steps.Count == 0 || steps.Any(w => !(w is > 0 and < 1)) || steps.Zip(steps.Skip(1)).Any(p => p.Second <= p.First))
+            {
+                throw new ArgumentException($"The canary steps of '{policy.ModelName}' are {string.Join(", ", steps)}; give at least one share, each above 0 and below 1, each larger than the one before (production takes all after the last).", nameof(policy));
+            }
+
+            RegistryNames.Alias(policy.Canary.Alias, allowLatest: false, nameof(policy));
+            RegistryNames.Alias(policy.Canary.ShadowAlias, allowLatest: false, nameof(policy));
+        }
         return new Retrainer<TOptions>(_client, this, policy, _client.LoggerFactory.CreateLogger<Retrainer<TOptions>>());
     }
 

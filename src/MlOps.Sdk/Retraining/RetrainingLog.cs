@@ -22,4 +22,7 @@ internal static partial class RetrainingLog
 
     [LoggerMessage(EventId = 3505, Level = LogLevel.Error, Message = "Retraining {Model}: a pass of the hosted retrainer failed; it tries again in {Interval}")]
     public static partial void PassFailed(this ILogger logger, Exception exception, string model, TimeSpan interval);
+
+    [LoggerMessage(EventId = 3506, Level = LogLevel.Warning, Message = "Retraining {Model}: the rollout of version {Version} was rolled back: {Reason}")]
+    public static partial void RolledBack(this ILogger logger, string model, int version, string reason);
 }

@@ -72,6 +72,43 @@ internal sealed class ApprovalRecord : IRecord
     public string? Reason { get; set; }
 }
 
+/// <summary><c>retraining/{model}/rollout.json</c>: the rollout in progress (one per model) or the last one; changed by compare-and-swap.</summary>
+internal sealed class RolloutRecord : IRecord
+{
+    public int SchemaVersion { get; set; } = IRecord.CurrentSchemaVersion;
+
+    public required string Model { get; set; }
+
+    public int Challenger { get; set; }
+
+    public int? Champion { get; set; }
+
+    public required string Alias { get; set; }
+
+    public required string ShadowAlias { get; set; }
+
+    public required string ProductionAlias { get; set; }
+
+    /// <summary><c>shadow</c> or <c>canary</c>.</summary>
+    public required string Stage { get; set; }
+
+    /// <summary>The canary step (-1 in the shadow stage).</summary>
+    public int Step { get; set; }
+
+    public double Weight { get; set; }
+
+    /// <summary><c>active</c>, <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</summary>
+    public required string State { get; set; }
+
+    public DateTimeOffset StageStartedAt { get; set; }
+
+    public required string RunId { get; set; }
+
+    public string? Reason { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -79,6 +116,7 @@ internal sealed class ApprovalRecord : IRecord
 [JsonSerializable(typeof(RetrainingClaimRecord))]
 [JsonSerializable(typeof(RetrainingRequestRecord))]
 [JsonSerializable(typeof(ApprovalRecord))]
+[JsonSerializable(typeof(RolloutRecord))]
 internal sealed partial class RetrainingJsonContext : JsonSerializerContext
 {
 }
@@ -95,4 +133,6 @@ internal static class RetrainingKeys
     public static string Approvals(string model) => $"retraining/{model}/approvals/";
 
     public static string Approval(string model, int version) => $"retraining/{model}/approvals/{version}.json";
+
+    public static string Rollout(string model) => $"retraining/{model}/rollout.json";
 }
