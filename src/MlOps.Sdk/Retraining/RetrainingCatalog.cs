@@ -214,7 +214,20 @@ public partial class RetrainingCatalog
         var query = new RunQuery { Filter = $"tags.{RetrainingTags.Model} = '{model}'" };
         query.Experiments.Add(experiment ?? $"{model}-retraining");
         var attempts = new List<(DateTimeOffset Start, RetrainingAttempt Attempt)>();
-        await foreach (var run in _client.Runs.SearchAsync(query, cancellationToken).ConfigureAwait(false))
+        var runs = new List<RunInfo>();
+        try
+        {
+            await foreach (var run in _client.Runs.SearchAsync(query, cancellationToken).ConfigureAwait(false))
+            {
+                runs.Add(run);
+            }
+        }
+        catch (ExperimentNotFoundException)
+        {
+            return []; // no attempt yet
+        }
+
+        foreach (var run in runs)
         {
             static int? Version(RunInfo run, string tag) => run.Tags.TryGetValue(tag, out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
             static Dictionary<string, double> Metrics(RunInfo run, string prefix)
