@@ -81,7 +81,7 @@ public class MlOpsClient
         _experiments = new ExperimentCatalog(tracking);
         _runs = new RunCatalog(tracking);
         _datasets = new DatasetCatalog(new DataContext(_store, _content, ConflictRetry, options.Datasets, _environment, _runs, TimeProvider, LoggerFactory));
-        _models = new ModelCatalog(new ModelContext(_store, _content, ConflictRetry, options.Models, _environment, _runs, TimeProvider, LoggerFactory));
+        _models = new ModelCatalog(new ModelContext(_store, _content, ConflictRetry, options.Models, _environment, _runs, _datasets, TimeProvider, LoggerFactory));
         TrackingOptions = options.Tracking;
         _studies = new StudyCatalog(this);
         _pipelines = new PipelineCatalog(this);

@@ -35,6 +35,8 @@ public partial class DatasetCatalog
         var identity = DataViewIdentity.Compute(data, cancellationToken);
         if (await FindExistingAsync(name, identity, cancellationToken).ConfigureAwait(false) is { } existing)
         {
+            // As for files: the producing run still gets the version that holds its data as its output.
+            options.ProducedBy?.LogOutput(existing.Uri, "dataset", existing.Identity);
             return existing;
         }
 

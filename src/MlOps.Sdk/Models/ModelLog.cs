@@ -13,4 +13,7 @@ internal static partial class ModelLog
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Promoted {Source} from {SourceStore} to models:/{Name}/{Version} in {TargetStore}: {Reason}")]
     public static partial void ModelPromoted(this ILogger logger, string source, Uri sourceStore, string name, int version, Uri targetStore, string reason);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Scored {Dataset} with {Model} into {Output} ({Rows} rows, new version: {Created}) in run {RunId}")]
+    public static partial void DatasetScored(this ILogger logger, string dataset, string model, string output, long rows, bool created, string runId);
 }
