@@ -8,6 +8,7 @@ public sealed class ReadmeTests
     [TestCase("QuickStart/Program.cs", "quickstart")]
     [TestCase("HyperparameterSearch/Program.cs", "search")]
     [TestCase("FlightDelays/FlightDelayPipeline.cs", "pipeline")]
+    [TestCase("Retraining/Program.cs", "retraining")]
     public void Readme_Snippet_IsTheSamplesCode(string file, string region)
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
