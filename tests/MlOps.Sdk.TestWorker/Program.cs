@@ -219,8 +219,22 @@ try
             Console.WriteLine($"SCORE {Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<float>(predictions, "Score").First().ToString("R", CultureInfo.InvariantCulture)}");
             break;
 
+        case "retrain-pass":
+        case "retrain-now":
+            // A retrainer of the model "points" in a process of its own, as on another machine: one pass of its triggers,
+            // or an attempt by hand, at the same moment as the other workers.
+            var retrainer = TrackingClient(store).Retraining.Create(WorkerRetraining.Policy());
+            await WaitForGoAsync(Option("go"));
+            var made = command == "retrain-pass" ? await retrainer.RunOnceAsync() : [await retrainer.RetrainAsync("racing by hand")];
+            foreach (var attempt in made)
+            {
+                Console.WriteLine($"ATTEMPT {attempt.Outcome} {attempt.Challenger} {attempt.Champion} {attempt.RunId}");
+            }
+
+            break;
+
         default:
-            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang, run-pipeline.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang, run-pipeline, retrain-pass, retrain-now.");
             return 2;
     }
 
@@ -299,6 +313,38 @@ internal static class WorkerPipeline
             .Append(ctx.ML.Regression.Trainers.Sdca(new Microsoft.ML.Trainers.SdcaRegressionTrainer.Options { LabelColumnName = "Y", MaximumNumberOfIterations = 5, NumberOfThreads = 1 }))
             .Fit(ctx.Get(Doubled)));
     });
+
+    internal sealed class Options
+    {
+        public string Data { get; set; } = "datasets:/points@latest";
+    }
+}
+
+/// <summary>The retraining policy of the tests' "points" model (RetrainingScenario in the tests): SDCA on X and Z, AUC on the clean holdout.</summary>
+internal static class WorkerRetraining
+{
+    public static MlOps.Sdk.Retraining.RetrainingPolicy<Options> Policy()
+    {
+        var policy = new MlOps.Sdk.Retraining.RetrainingPolicy<Options>
+        {
+            ModelName = "points",
+            Pipeline = MlOps.Sdk.Pipelines.Pipeline.Create<Options>("points-model", p =>
+            {
+                var points = p.Dataset("points", o => o.Data);
+                p.Step("train", [points], ctx => (ITransformer)ctx.ML.Transforms.Concatenate("Features", "X", "Z")
+                    .Append(ctx.ML.Transforms.NormalizeMinMax("Features"))
+                    .Append(ctx.ML.BinaryClassification.Trainers.SdcaLogisticRegression(labelColumnName: "Label", maximumNumberOfIterations: 20))
+                    .Fit(ctx.Get(points)));
+            }),
+            ModelStep = "train",
+            Options = context => new Options { Data = context.Dataset?.Uri ?? "datasets:/points@latest" },
+            Holdout = "datasets:/points-holdout@latest",
+            Evaluator = MlOps.Sdk.Retraining.ModelEvaluator.BinaryClassification(),
+            Rule = new MlOps.Sdk.Retraining.PromotionRule { Metric = "auc", MinimumMargin = 0.01 },
+        };
+        policy.Triggers.Add(MlOps.Sdk.Retraining.RetrainingTrigger.OnNewDatasetVersion("points"));
+        return policy;
+    }
 
     internal sealed class Options
     {
