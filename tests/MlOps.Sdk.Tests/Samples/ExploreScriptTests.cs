@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MlOps.Sdk.Testing;
 
 namespace MlOps.Sdk.Tests.Samples;
@@ -35,29 +34,16 @@ public sealed class ExploreScriptTests
     private static string Step(string line) => line[..line.IndexOf(':', StringComparison.Ordinal)];
 
     /// <summary>Runs the script; <paramref name="rebuild"/> builds it afresh (the SDK's file-based build cache missed changes in referenced projects in 10.0.100).</summary>
-    private async Task<string> RunScriptAsync(bool rebuild, params string[] arguments)
+    private Task<string> RunScriptAsync(bool rebuild, params string[] arguments)
     {
         var script = Path.Combine(RepositoryPaths.Root, "samples", "Explore", "explore.cs");
-        var start = new ProcessStartInfo("dotnet", ["run", .. (rebuild ? new[] { "--no-cache" } : []), script, "--", .. arguments]) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1"; // no build server outliving the script with our output pipes open
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(5)); // the first run builds the script
-        try
+        var environment = new Dictionary<string, string>
         {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.That(process.ExitCode, Is.Zero, $"{await output}\n{await errors}");
-        return (await output).ReplaceLineEndings("\n");
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["MSBUILDDISABLENODEREUSE"] = "1", // no build server outliving the script with our output pipes open
+            ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+        };
+        return SampleProcess.RunDotnetAsync(["run", .. (rebuild ? new[] { "--no-cache" } : []), script, "--", .. arguments], _folder, TimeSpan.FromMinutes(5), environment: environment); // the first run builds the script
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using MlOps.Sdk.Testing;
 
 namespace MlOps.Sdk.Tests.Samples;
 
@@ -51,26 +49,5 @@ public sealed class FlightPipelineTests
 
     private Task<string> RunAsync(int expectedExitCode, params string[] arguments) => RunAsync("FlightPipeline", expectedExitCode, arguments);
 
-    private async Task<string> RunAsync(string sample, int expectedExitCode, params string[] arguments)
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(RepositoryPaths.Root, "samples", sample, "bin", configuration, "net10.0", $"{sample}.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. arguments]) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.That(process.ExitCode, Is.EqualTo(expectedExitCode), $"{await output}\n{await errors}");
-        return (await output).ReplaceLineEndings("\n");
-    }
+    private Task<string> RunAsync(string sample, int expectedExitCode, params string[] arguments) => SampleProcess.RunAsync(sample, _folder, TimeSpan.FromMinutes(3), expectedExitCode, arguments);
 }

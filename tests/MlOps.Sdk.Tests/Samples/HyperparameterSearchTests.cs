@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MlOps.Sdk.Search;
 using MlOps.Sdk.Storage;
@@ -54,17 +53,5 @@ public sealed class HyperparameterSearchTests
         Assert.That(metrics["auc"], Is.InRange(0.5, 1.0));
     }
 
-    private async Task<string> RunAsync(params string[] arguments)
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(RepositoryPaths.Root, "samples", "HyperparameterSearch", "bin", configuration, "net10.0", "HyperparameterSearch.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. arguments]) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(cancel.Token);
-        Assert.That(process.ExitCode, Is.Zero, await errors);
-        return await output;
-    }
+    private Task<string> RunAsync(params string[] arguments) => SampleProcess.RunAsync("HyperparameterSearch", _folder, TimeSpan.FromMinutes(3), 0, arguments);
 }

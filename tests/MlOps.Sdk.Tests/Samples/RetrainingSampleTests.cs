@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using MlOps.Sdk.Retraining;
 using MlOps.Sdk.Storage;
-using MlOps.Sdk.Testing;
 
 namespace MlOps.Sdk.Tests.Samples;
 
@@ -35,26 +33,5 @@ public sealed class RetrainingSampleTests
         Assert.That(trainedOn, Does.StartWith("datasets:/flights-monthly/"), "production was trained on one month's data");
     }
 
-    private async Task<string> RunAsync()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(RepositoryPaths.Root, "samples", "Retraining", "bin", configuration, "net10.0", "Retraining.dll");
-        var start = new ProcessStartInfo("dotnet", [dll]) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.That(process.ExitCode, Is.Zero, $"{await output}\n{await errors}");
-        return await output;
-    }
+    private Task<string> RunAsync() => SampleProcess.RunAsync("Retraining", _folder, TimeSpan.FromMinutes(4));
 }

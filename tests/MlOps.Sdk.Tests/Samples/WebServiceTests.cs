@@ -22,7 +22,7 @@ public sealed class WebServiceTests
     [Test]
     public async Task WebService_ServesTheQuickStartsModel_AndFollowsTheAliasWithoutRestarting()
     {
-        var quickStart = await RunToEndAsync(SamplePath("QuickStart"), TimeSpan.FromMinutes(3));
+        var quickStart = await SampleProcess.RunAsync("QuickStart", _folder, TimeSpan.FromMinutes(3));
         Assert.That(quickStart, Does.Contain("says ORD->LAX"), "the QuickStart trained, registered and promoted a model");
 
         using var service = StartService();
@@ -68,28 +68,9 @@ public sealed class WebServiceTests
         }
     }
 
-    private static string SamplePath(string name)
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var path = Path.Combine(RepositoryPaths.Root, "samples", name, "bin", configuration, "net10.0", $"{name}.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"The sample is not built at '{path}'.", path);
-    }
-
-    private async Task<string> RunToEndAsync(string dll, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("dotnet", [dll]) { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        Assert.That(process.ExitCode, Is.Zero, await errors);
-        return await output;
-    }
-
     private ServiceProcess StartService()
     {
-        var start = new ProcessStartInfo("dotnet", [SamplePath("WebService"), "--urls", "http://127.0.0.1:0", "--PollSeconds", "0.2"])
+        var start = new ProcessStartInfo("dotnet", [SampleProcess.Dll("WebService"), "--urls", "http://127.0.0.1:0", "--PollSeconds", "0.2"])
         {
             WorkingDirectory = _folder,
             RedirectStandardOutput = true,
