@@ -46,7 +46,7 @@ public partial class ModelCatalog
     /// <param name="options">Description, tags, input example, datasets, and the run that trained it.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The new version.</returns>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid, or <see cref="RegisterModelOptions.Parent"/> names no single version.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     public virtual async Task<ModelVersion> RegisterAsync(string name, ITransformer model, DataViewSchema inputSchema, RegisterModelOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -72,6 +72,11 @@ public partial class ModelCatalog
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         var artifactPath = TrackingNames.ArtifactPath(options.ArtifactPath ?? "model", nameof(options));
+        if (options.Parent is { } parent && parent.Version is null)
+        {
+            throw new ArgumentException($"The parent '{parent}' must name one registered version (models:/name/3): an alias moves, so it would not say which parameters the model started from. Resolve it first: (await client.Models.GetAsync(\"{parent}\")).Ref.", nameof(options));
+        }
+
         var mlContext = new MLContext(seed: 0);
         var temporary = Path.Combine(Path.GetTempPath(), $"mlops-model-{Guid.NewGuid():N}.zip");
         try
@@ -100,6 +105,7 @@ public partial class ModelCatalog
                 CreatedBy = Environment.UserName,
                 CreatedAt = _context.TimeProvider.GetUtcNow(),
                 Environment = _context.Environment,
+                Parent = options.Parent?.ToString(),
             };
             foreach (var link in options.Datasets)
             {

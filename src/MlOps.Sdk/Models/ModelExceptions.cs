@@ -79,3 +79,26 @@ public class ModelInUseException : MlOpsException
     /// <summary>Gets the aliases pointing at it.</summary>
     public IReadOnlyList<string> Aliases { get; }
 }
+
+/// <summary>
+/// A model has no parameters of the type asked for to continue training from (see <see cref="ContinuedTraining"/>): it
+/// has no prediction transformer, or another trainer's parameters. The message names what it has.
+/// </summary>
+public class ModelParametersNotFoundException : MlOpsException
+{
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="parametersType">The parameters' type asked for, or <see langword="null"/> when any prediction transformer would do.</param>
+    /// <param name="found">What the model has instead, for the message.</param>
+    public ModelParametersNotFoundException(Type? parametersType, string found)
+        : base($"{(parametersType is null ? "Nothing" : $"No {ContinuedTraining.TypeName(parametersType)}")} to continue training from: {found}.")
+    {
+        ParametersType = parametersType;
+        Found = found;
+    }
+
+    /// <summary>Gets the parameters' type asked for, or <see langword="null"/> when any prediction transformer would do.</summary>
+    public Type? ParametersType { get; }
+
+    /// <summary>Gets what the model has instead.</summary>
+    public string Found { get; }
+}

@@ -59,6 +59,14 @@ public sealed class RegisterModelOptions
     /// </summary>
     /// <value>Default <see langword="null"/>: <c>model</c>.</value>
     public string? ArtifactPath { get; set; }
+
+    /// <summary>
+    /// Gets or sets the version the model continued training from (online learning, see <see cref="ContinuedTraining"/>),
+    /// recorded as the new version's <see cref="ModelVersion.Parent"/>. It must name one version (<c>models:/name/3</c>):
+    /// an alias moves, so it would not say which parameters the model started from.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: trained from scratch. <c>client.Pipelines.RegisterModelAsync</c> sets it from the model input the step read.</value>
+    public ModelRef? Parent { get; set; }
 }
 
 /// <summary>Which model versions to list: by name prefix (variants), tags, who registered them, archived or not.</summary>

@@ -18,6 +18,7 @@ public class ModelVersion
         Parameters = new Dictionary<string, string>(record.Parameters, StringComparer.Ordinal);
         Tags = new Dictionary<string, string>(record.Tags, StringComparer.Ordinal);
         Origin = record.Origin is { } o ? new ModelOrigin(o.Store, o.Environment, o.Name, o.Version, o.PromotedBy, o.PromotedAt, o.Reason) : null;
+        Parent = record.Parent is { } parent ? ModelRef.Parse(parent) : null;
     }
 
     /// <summary>Initializes a new instance for mocking.</summary>
@@ -96,6 +97,13 @@ public class ModelVersion
 
     /// <summary>Gets where it was promoted from, for a version copied from another store.</summary>
     public virtual ModelOrigin? Origin { get; }
+
+    /// <summary>
+    /// Gets the version this one continued training from (online learning: trained from that version's parameters), or
+    /// <see langword="null"/> for a model trained from scratch. It names a version of the store the model was registered
+    /// in; for a promoted copy, that is the store <see cref="Origin"/> names.
+    /// </summary>
+    public virtual ModelRef? Parent { get; }
 
     internal ModelVersionRecord Record => _record;
 

@@ -4,7 +4,7 @@ using MlOps.Sdk.Tracking;
 namespace MlOps.Sdk.Pipelines;
 
 /// <summary>
-/// Declares a pipeline's datasets and steps (see <see cref="Pipeline.Create{TOptions}"/>). A step names its inputs and
+/// Declares a pipeline's datasets, models and steps (see <see cref="Pipeline.Create{TOptions}"/>). A step names its inputs and
 /// the parameters it takes from the options: those, its code and its inputs' versions are its cache key, so a step
 /// reads nothing else (it gets no access to the rest of the options).
 /// </summary>
@@ -45,6 +45,24 @@ public sealed class PipelineBuilder<TOptions>
         ArgumentNullException.ThrowIfNull(uri);
         Add(new DatasetNode(Validate(name), options => uri((TOptions)options)));
         return new StepOutput<IDataView>(name);
+    }
+
+    /// <summary>
+    /// Declares a model input: a version of a registered model, named by a URI the options give, typically the parent a
+    /// step continues training from (see <see cref="Models.ContinuedTraining"/>). An alias (<c>models:/churn@production</c>)
+    /// is resolved to its version when the run starts; the version's content is part of the reading steps' cache keys,
+    /// the pipeline's run records it as an input, and <see cref="PipelineCatalog.RegisterModelAsync"/> records it as the
+    /// parent of a model whose step read it.
+    /// </summary>
+    /// <param name="name">The input's name, unique in the pipeline.</param>
+    /// <param name="uri">The model's URI from the options (<c>models:/name/3</c> or <c>models:/name@alias</c>); <see langword="null"/> for none: the input's value is then <see langword="null"/> (train from scratch).</param>
+    /// <returns>The handle steps read the model through (loaded, hash verified).</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is invalid or taken.</exception>
+    public StepOutput<ITransformer?> Model(string name, Func<TOptions, string?> uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        Add(new ModelNode(Validate(name), options => uri((TOptions)options)));
+        return new StepOutput<ITransformer?>(name);
     }
 
     /// <summary>Declares a step without parameters.</summary>
@@ -122,7 +140,7 @@ public sealed class PipelineBuilder<TOptions>
         TrackingNames.Key(name, "Step", nameof(name));
         if (_nodes.Exists(n => n.Name == name))
         {
-            throw new ArgumentException($"The pipeline already has a dataset or step named '{name}'.", nameof(name));
+            throw new ArgumentException($"The pipeline already has a dataset, model or step named '{name}'.", nameof(name));
         }
 
         return name;

@@ -48,7 +48,9 @@ public class PipelineCatalog
     /// <param name="runOptions">What to force, where to stop, the ML.NET context; defaults when <see langword="null"/>.</param>
     /// <param name="cancellationToken">A token to cancel the run.</param>
     /// <returns>Each step's status and provenance, and access to the outputs.</returns>
-    /// <exception cref="ArgumentException"><see cref="PipelineRunOptions.ForceFrom"/> or <see cref="PipelineRunOptions.UpTo"/> names no step.</exception>
+    /// <exception cref="ArgumentException"><see cref="PipelineRunOptions.ForceFrom"/> or <see cref="PipelineRunOptions.UpTo"/> names no step, or a model input names a run's artifact (<c>runs:/</c>).</exception>
+    /// <exception cref="FormatException">A model input's URI is not a model URI.</exception>
+    /// <exception cref="Models.ModelNotFoundException">A model input names no registered version.</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     /// <remarks>A step's exception ends its run and the pipeline's run Failed and is rethrown.</remarks>
     public virtual async Task<PipelineResult> RunAsync<TOptions>(Pipeline<TOptions> pipeline, TOptions options, PipelineRunOptions? runOptions = null, CancellationToken cancellationToken = default)
@@ -136,7 +138,11 @@ public class PipelineCatalog
     /// <param name="result">A pipeline run's result.</param>
     /// <param name="model">The step whose output to register.</param>
     /// <param name="name">The registered model's name (a variant's own, for example).</param>
-    /// <param name="options">A description and tags.</param>
+    /// <param name="options">
+    /// A description, tags and the parent. The parent is by default the model input (<see cref="PipelineBuilder{TOptions}.Model"/>)
+    /// the step read, directly or through other steps, as the version the run resolved it to: none when it read none, or
+    /// several (set <see cref="Models.RegisterModelOptions.Parent"/> then).
+    /// </param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The registered version.</returns>
     /// <exception cref="InvalidOperationException">The result is a plan, or the step was skipped.</exception>
@@ -171,6 +177,12 @@ public class PipelineCatalog
         {
             register.Datasets.Add(new Models.ModelDatasetLink(input.Uri, "training", input.Sha256?.ToString()));
         }
+
+        // The parent: the one model input the step read, directly or not (the version the run resolved it to).
+        var upstream = result.UpstreamOf(model.Name);
+        var parents = pipelineRun.Inputs.Where(i => i.Context is not null && upstream.Contains(i.Context) && i.Uri.StartsWith("models:/", StringComparison.Ordinal))
+            .Select(i => i.Uri).Distinct(StringComparer.Ordinal).ToList();
+        register.Parent = options?.Parent ?? (parents.Count == 1 ? Models.ModelRef.Parse(parents[0]) : null);
 
         // What the steps that read the model (directly or not: an evaluation) measured goes with it; the later step's
         // value where two logged one name, the model's own step's over all. Steps of other branches measured other things.
@@ -226,12 +238,15 @@ public class PipelineCatalog
 
         var datasets = original.Inputs.Where(i => i.Context is not null && i.Uri.StartsWith("datasets:/", StringComparison.Ordinal))
             .ToDictionary(i => i.Context!, i => i.Uri, StringComparer.Ordinal);
+        var models = original.Inputs.Where(i => i.Context is not null && i.Uri.StartsWith("models:/", StringComparison.Ordinal))
+            .ToDictionary(i => i.Context!, i => i.Uri, StringComparer.Ordinal);
         var runOptions = new PipelineRunOptions
         {
             UseCache = false,
             Seed = original.Tags.TryGetValue("mlops.pipeline.seed", out var seed) ? int.Parse(seed, CultureInfo.InvariantCulture) : 1,
             Experiment = original.Experiment,
             DatasetVersions = datasets,
+            ModelVersions = models,
             ConfigureMLContext = configureMLContext,
             UpTo = original.Tags.GetValueOrDefault("mlops.pipeline.up_to"),
             Variant = original.Tags.GetValueOrDefault("mlops.pipeline.variant"),
@@ -346,7 +361,7 @@ public class PipelineCatalog
             foreach (var (node, skipped, forced) in Walk())
             {
                 var state = await KeyAsync(node, cancellationToken).ConfigureAwait(false);
-                if (node is DatasetNode)
+                if (node is DatasetNode or ModelNode)
                 {
                     state.Status = StepStatus.Reused;
                     continue;
@@ -374,6 +389,17 @@ public class PipelineCatalog
                 if (node is DatasetNode)
                 {
                     await pipelineRun.UseDatasetAsync(state.Dataset!, node.Name, cancellationToken).ConfigureAwait(false);
+                    state.Status = StepStatus.Reused;
+                    continue;
+                }
+
+                if (node is ModelNode)
+                {
+                    if (state.Model is { } version)
+                    {
+                        pipelineRun.LogInput(version.Uri, node.Name, version.Sha256);
+                    }
+
                     state.Status = StepStatus.Reused;
                     continue;
                 }
@@ -448,6 +474,29 @@ public class PipelineCatalog
                     // The content, and how it is read: the same files read with another format or schema are other data.
                     state.Key = Hash($"mlops.pipeline.dataset.v2\n{state.Dataset.Identity}\n{state.Dataset.Format}\n{string.Join(';', state.Dataset.Schema.Select(c => $"{c.Name}:{c.Type}"))}");
                     state.Detail = state.Dataset.Uri;
+                    break;
+                case ModelNode model:
+                    var modelUri = RunOptions.ModelVersions?.GetValueOrDefault(model.Name) ?? model.ResolveUri(options);
+                    if (modelUri is null)
+                    {
+                        // No model: the readers train from scratch, and their keys say so.
+                        state.Key = Hash("mlops.pipeline.model.v1\nnone");
+                        state.Detail = "no model";
+                        state.HasValue = true;
+                        break;
+                    }
+
+                    var reference = Models.ModelRef.Parse(modelUri);
+                    if (reference.Name is null)
+                    {
+                        throw new ArgumentException($"The model input '{model.Name}' of the pipeline '{pipeline}' names '{modelUri}', a run's artifact: name a registered version (models:/name/3) or alias (models:/name@alias).");
+                    }
+
+                    // An alias is resolved here, once: the key covers the version read, not a name that moves. The same
+                    // bytes under another version number are the same parameters to start from.
+                    state.Model = await Client.Models.GetAsync(reference, cancellationToken).ConfigureAwait(false);
+                    state.Key = Hash($"mlops.pipeline.model.v1\n{state.Model.Sha256}\n{state.Model.Flavor}");
+                    state.Detail = state.Model.Uri;
                     break;
                 case StepNode step:
                     state.Parameters = step.Parameters(options);
@@ -629,6 +678,11 @@ public class PipelineCatalog
             {
                 state.Value = await dataset.LoadAsync(_ml, cancellationToken).ConfigureAwait(false);
             }
+            else if (state.Model is { } model)
+            {
+                // Hash verified before ML.NET reads it, in a context prepared as the steps' are (custom mappings).
+                state.Value = (await Client.Models.LoadAsync(model.Ref, _ml, cancellationToken).ConfigureAwait(false)).Model;
+            }
             else if (state.Cached is { } cached)
             {
                 state.Value = await StepOutputCodec.RestoreAsync(Client.Content, _ml, cached.Format, node.OutputType, ContentHash.Parse(cached.Sha256), cancellationToken).ConfigureAwait(false);
@@ -689,6 +743,8 @@ public class PipelineCatalog
         public TimeSpan Duration { get; set; }
 
         public DatasetVersion? Dataset { get; set; }
+
+        public Models.ModelVersion? Model { get; set; }
 
         public object? Parameters { get; set; }
 

@@ -17,6 +17,15 @@ internal sealed class DatasetNode(string name, Func<object, string> uri) : Pipel
     public string ResolveUri(object options) => uri(options);
 }
 
+/// <summary>
+/// A registered model the pipeline reads (the parent of online learning): its URI comes from the options and may be
+/// absent; an alias is resolved to its version when the run starts, and that version's content hash is its cache key.
+/// </summary>
+internal sealed class ModelNode(string name, Func<object, string?> uri) : PipelineNode(name, typeof(ITransformer))
+{
+    public string? ResolveUri(object options) => uri(options);
+}
+
 /// <summary>A step: its inputs, its parameters (from the options), its body, and what makes its cache key.</summary>
 internal sealed class StepNode(
     string name,

@@ -35,6 +35,25 @@ public sealed class PipelineResult
         return readers;
     }
 
+    /// <summary>The datasets, models and steps a step reads, directly or through other steps.</summary>
+    internal HashSet<string> UpstreamOf(string step)
+    {
+        var upstream = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([step]);
+        while (pending.TryPop(out var name))
+        {
+            foreach (var input in Inputs.GetValueOrDefault(name) ?? [])
+            {
+                if (upstream.Add(input))
+                {
+                    pending.Push(input);
+                }
+            }
+        }
+
+        return upstream;
+    }
+
     /// <summary>Gets the pipeline's name.</summary>
     public string Pipeline { get; }
 

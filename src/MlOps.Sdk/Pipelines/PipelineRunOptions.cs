@@ -40,6 +40,9 @@ public sealed class PipelineRunOptions
     /// <summary>Gets or sets exact dataset URIs by dataset name, in place of the options' (a reproduction reads the versions the original read).</summary>
     internal IReadOnlyDictionary<string, string>? DatasetVersions { get; set; }
 
+    /// <summary>Gets or sets exact model URIs by model input name, in place of the options' (a reproduction reads the versions the original read).</summary>
+    internal IReadOnlyDictionary<string, string>? ModelVersions { get; set; }
+
     /// <summary>Gets or sets the run a reproduction reproduces (tagged <c>mlops.pipeline.reproduces</c>).</summary>
     internal string? ReproducesRunId { get; set; }
 }

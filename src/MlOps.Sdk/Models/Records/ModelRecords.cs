@@ -59,6 +59,9 @@ internal sealed class ModelVersionRecord : IRecord
     public DateTimeOffset? ArchivedAt { get; set; }
 
     public ModelOriginRecord? Origin { get; set; }
+
+    /// <summary>The version this one continued training from (<c>models:/name/3</c>), if any; absent in older records.</summary>
+    public string? Parent { get; set; }
 }
 
 internal sealed class ModelColumnRecord
