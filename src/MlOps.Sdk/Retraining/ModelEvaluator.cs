@@ -17,24 +17,47 @@ public abstract class ModelEvaluator
     /// <returns>Each metric of <see cref="Metrics"/> by name.</returns>
     public abstract IReadOnlyDictionary<string, double> Evaluate(MLContext mlContext, IDataView scored);
 
-    /// <summary>Binary classification: <c>auc</c>, <c>auprc</c>, <c>accuracy</c>, <c>f1</c>, <c>precision</c>, <c>recall</c>, <c>log-loss</c>.</summary>
+    /// <summary>
+    /// Binary classification: <c>auc</c>, <c>auprc</c>, <c>accuracy</c>, <c>f1</c>, <c>precision</c>, <c>recall</c>, and for
+    /// a calibrated model (one with a <c>Probability</c> column) <c>log-loss</c>.
+    /// </summary>
     /// <param name="labelColumn">The label column of the scored data (a model that computes its label from the input has it too).</param>
+    /// <param name="calibrated">Whether the models give probabilities; <see langword="false"/> for uncalibrated trainers (averaged perceptron, linear SVM), which have no log-loss.</param>
     /// <returns>The evaluator.</returns>
-    public static ModelEvaluator BinaryClassification(string labelColumn = "Label")
-        => new Delegating(["auc", "auprc", "accuracy", "f1", "precision", "recall", "log-loss"], (ml, scored) =>
-        {
-            var m = ml.BinaryClassification.Evaluate(scored, labelColumn);
-            return new Dictionary<string, double>
+    public static ModelEvaluator BinaryClassification(string labelColumn = "Label", bool calibrated = true)
+        => calibrated
+            ? new Delegating(["auc", "auprc", "accuracy", "f1", "precision", "recall", "log-loss"], (ml, scored) =>
             {
-                ["auc"] = m.AreaUnderRocCurve,
-                ["auprc"] = m.AreaUnderPrecisionRecallCurve,
-                ["accuracy"] = m.Accuracy,
-                ["f1"] = m.F1Score,
-                ["precision"] = m.PositivePrecision,
-                ["recall"] = m.PositiveRecall,
-                ["log-loss"] = m.LogLoss,
-            };
-        });
+                if (scored.Schema.GetColumnOrNull("Probability") is null)
+                {
+                    throw new InvalidOperationException("The model gives no Probability column (an uncalibrated trainer?): measure it with ModelEvaluator.BinaryClassification(calibrated: false), which has no log-loss.");
+                }
+
+                var m = ml.BinaryClassification.Evaluate(scored, labelColumn);
+                return new Dictionary<string, double>
+                {
+                    ["auc"] = m.AreaUnderRocCurve,
+                    ["auprc"] = m.AreaUnderPrecisionRecallCurve,
+                    ["accuracy"] = m.Accuracy,
+                    ["f1"] = m.F1Score,
+                    ["precision"] = m.PositivePrecision,
+                    ["recall"] = m.PositiveRecall,
+                    ["log-loss"] = m.LogLoss,
+                };
+            })
+            : new Delegating(["auc", "auprc", "accuracy", "f1", "precision", "recall"], (ml, scored) =>
+            {
+                var m = ml.BinaryClassification.EvaluateNonCalibrated(scored, labelColumn);
+                return new Dictionary<string, double>
+                {
+                    ["auc"] = m.AreaUnderRocCurve,
+                    ["auprc"] = m.AreaUnderPrecisionRecallCurve,
+                    ["accuracy"] = m.Accuracy,
+                    ["f1"] = m.F1Score,
+                    ["precision"] = m.PositivePrecision,
+                    ["recall"] = m.PositiveRecall,
+                };
+            });
 
     /// <summary>Regression: <c>mae</c>, <c>mse</c>, <c>rmse</c>, <c>r2</c>.</summary>
     /// <param name="labelColumn">The label column.</param>

@@ -219,6 +219,52 @@ public sealed class RetrainingTests(StoreKind kind)
     }
 
     [Test]
+    public async Task OnlineLearning_EachChallengerContinuesFromProduction_AndRecordsItAsItsParent()
+    {
+        var pipeline = MlOps.Sdk.Pipelines.Pipeline.Create<ContinuedOptions>("points-online", p =>
+        {
+            var points = p.Dataset("points", o => o.Data);
+            var parent = p.Model("parent", o => o.Parent);
+            p.Step("train", [points, parent], ctx =>
+            {
+                var trainer = ctx.ML.BinaryClassification.Trainers.AveragedPerceptron(numberOfIterations: 2);
+                var from = ctx.Get(parent);
+                if (from is null)
+                {
+                    return (ITransformer)ctx.ML.Transforms.Concatenate("Features", "X", "Z").Append(ctx.ML.Transforms.NormalizeMinMax("Features")).Append(trainer).Fit(ctx.Get(points));
+                }
+
+                var features = MlOps.Sdk.Models.ContinuedTraining.Featurizer(from).Transform(ctx.Get(points));
+                var weights = MlOps.Sdk.Models.ContinuedTraining.Find<Microsoft.ML.Trainers.LinearBinaryModelParameters>(from);
+                return MlOps.Sdk.Models.ContinuedTraining.ReplacePredictor(from, trainer.Fit(features, weights));
+            });
+        });
+        var policy = new RetrainingPolicy<ContinuedOptions>
+        {
+            ModelName = "points",
+            Pipeline = pipeline,
+            ModelStep = "train",
+            Options = attempt => new ContinuedOptions { Data = attempt.Dataset?.Uri ?? "datasets:/points@latest", Parent = attempt.ChampionVersion is { } v ? $"models:/points/{v}" : null },
+            Holdout = "datasets:/points-holdout@latest",
+            Evaluator = ModelEvaluator.BinaryClassification(calibrated: false), // the averaged perceptron gives no probability
+            Rule = new PromotionRule { Metric = "auc", MinimumMargin = 0 },
+        };
+        policy.Triggers.Add(RetrainingTrigger.OnNewDatasetVersion("points"));
+        var retrainer = _client.Retraining.Create(policy);
+
+        await RegisterPointsAsync(_client, Labels.Clean);
+        var first = (await retrainer.RunOnceAsync()).Single();
+        await RegisterPointsAsync(_client, Labels.Clean, seed: 5);
+        var second = (await retrainer.RunOnceAsync()).Single();
+
+        var firstVersion = await _client.Models.GetAsync(MlOps.Sdk.Models.ModelRef.ForVersion("points", first.Challenger!.Value));
+        var secondVersion = await _client.Models.GetAsync(MlOps.Sdk.Models.ModelRef.ForVersion("points", second.Challenger!.Value));
+        Assert.That(firstVersion.Parent, Is.Null, "the first model was trained from scratch");
+        Assert.That(secondVersion.Parent?.ToString(), Is.EqualTo($"models:/points/{first.Challenger}"), "the next one continued from production");
+        Assert.That(second.Outcome, Is.EqualTo(RetrainingOutcome.Promoted).Or.EqualTo(RetrainingOutcome.Rejected));
+    }
+
+    [Test]
     public async Task Requests_AManualCallAndAnAlert_AreEachHandledOnce_ByTheNextPass()
     {
         var retrainer = _client.Retraining.Create(Policy());
@@ -235,5 +281,12 @@ public sealed class RetrainingTests(StoreKind kind)
         Assert.That(next, Is.Empty);
         var run = await _client.Runs.GetAsync(pass[1].RunId);
         Assert.That(run.Tags["mlops.retraining.trigger_reason"], Does.EndWith(": drift on X").And.StartWith("alert by "));
+    }
+
+    public sealed class ContinuedOptions
+    {
+        public string Data { get; set; } = "datasets:/points@latest";
+
+        public string? Parent { get; set; }
     }
 }
