@@ -50,7 +50,8 @@ public sealed class CronSchedule
         }
 
         fields[4][0] |= fields[4][7]; // 7 is Sunday too
-        return new CronSchedule(expression, fields, parts[2] != "*", parts[4] != "*");
+        // As cron does: a day field that starts with '*' (even '*/2') is unrestricted, and then both must match.
+        return new CronSchedule(expression, fields, !parts[2].StartsWith('*'), !parts[4].StartsWith('*'));
     }
 
     /// <summary>The latest moment at or before <paramref name="moment"/> the schedule fires (to the minute), within five years.</summary>

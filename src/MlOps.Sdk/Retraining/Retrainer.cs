@@ -63,7 +63,7 @@ public sealed class Retrainer<TOptions>
         SdkCall.Enter();
         if (Policy.Rollout is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
         {
-            await _catalog.AdvanceRolloutAsync(ModelName, Policy.Canary, Policy.ProductionAlias, cancellationToken).ConfigureAwait(false);
+            await _catalog.AdvanceRolloutAsync(ModelName, Policy.Canary, cancellationToken).ConfigureAwait(false);
         }
 
         var champion = await ChampionAsync(cancellationToken).ConfigureAwait(false);
@@ -98,7 +98,9 @@ public sealed class Retrainer<TOptions>
                 first ??= ex;
             }
 
-            if (requestId is not null)
+            // A request is done once its claim has an outcome (here or in another retrainer): a claim still held by a live
+            // attempt, or by one that crashed before recording it, keeps the request for the pass that takes it over.
+            if (requestId is not null && await _catalog.ClaimOutcomeAsync(ModelName, occurrence.Key, cancellationToken).ConfigureAwait(false) is not null)
             {
                 await _catalog.ForgetRequestAsync(ModelName, requestId, cancellationToken).ConfigureAwait(false);
             }
@@ -151,12 +153,22 @@ public sealed class Retrainer<TOptions>
         }
         catch (Exception ex)
         {
-            var outcome = ex is OperationCanceledException ? "cancelled" : RetrainingTags.Value(RetrainingOutcome.Failed);
+            var cancelled = ex is OperationCanceledException;
+            var outcome = cancelled ? "cancelled" : RetrainingTags.Value(RetrainingOutcome.Failed);
             run.SetTag(RetrainingTags.Outcome, outcome);
             run.SetTag(RetrainingTags.Reason, Truncate($"{ex.GetType().Name}: {ex.Message}"));
             await run.EndWithAsync(ex).ConfigureAwait(false);
-            await _catalog.RecordClaimAsync(ModelName, occurrence.Key, run.Id, outcome, CancellationToken.None).ConfigureAwait(false);
-            RetrainingLog.AttemptFailed(_logger, ex, ModelName, run.Id);
+            if (cancelled)
+            {
+                // Stopped (a host shutting down), not failed: the occurrence is released for the next pass, here or elsewhere.
+                await _catalog.ReleaseClaimAsync(ModelName, occurrence.Key, run.Id, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await _catalog.RecordClaimAsync(ModelName, occurrence.Key, run.Id, outcome, CancellationToken.None).ConfigureAwait(false);
+                RetrainingLog.AttemptFailed(_logger, ex, ModelName, run.Id);
+            }
+
             throw;
         }
 

@@ -38,7 +38,7 @@ public partial class RetrainingCatalog
         SdkCall.Enter();
         RegistryNames.Name(model, "Model");
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var record = await _records.GetAsync(RetrainingKeys.Rollout(model), RetrainingJsonContext.Default.RolloutRecord, cancellationToken).ConfigureAwait(false);
+        var record = await ReadRolloutAsync(model, cancellationToken).ConfigureAwait(false);
         return record is { State: Active } && await RollBackAsync(model, record, $"aborted: {reason}", cancellationToken).ConfigureAwait(false);
     }
 
@@ -68,32 +68,43 @@ public partial class RetrainingCatalog
             RetrainingKeys.Rollout(model),
             current =>
             {
-                busy = current is { State: Active } ? $"a rollout of version {current.Challenger} is in progress ({current.Stage} since {current.StageStartedAt:u}, run {current.RunId})" : null;
+                busy = current is { State: Active or "promoting" } || current is { Settled: not true } ? $"a rollout of version {current!.Challenger} is in progress ({current.State}, {current.Stage} since {current.StageStartedAt:u}, run {current.RunId})" : null;
                 return busy is null ? next : null;
             },
             RetrainingJsonContext.Default.RolloutRecord,
             cancellationToken).ConfigureAwait(false);
         if (busy is null)
         {
-            await ApplyAsync(next, cancellationToken).ConfigureAwait(false);
+            await ApplyCheckedAsync(model, next, cancellationToken).ConfigureAwait(false);
         }
 
         return busy;
     }
 
     /// <summary>
-    /// Moves a rollout on by one pass: makes the aliases match its state, asks the live check (unhealthy: roll back), and
-    /// once the stage has lasted long enough takes the next step, or moves production after the last one.
+    /// Moves a rollout on by one pass: finishes one that ended but was not settled (production not moved yet, aliases not
+    /// cleared: a pass stopped half-way), makes the aliases match an active one's state, asks the live check (unhealthy:
+    /// roll back), and once the stage has lasted long enough takes the next step, or moves production after the last one.
     /// </summary>
-    internal async Task AdvanceRolloutAsync(string model, CanaryOptions canary, string productionAlias, CancellationToken cancellationToken)
+    internal async Task AdvanceRolloutAsync(string model, CanaryOptions canary, CancellationToken cancellationToken)
     {
-        var record = await _records.GetAsync(RetrainingKeys.Rollout(model), RetrainingJsonContext.Default.RolloutRecord, cancellationToken).ConfigureAwait(false);
-        if (record is not { State: Active })
+        var record = await ReadRolloutAsync(model, cancellationToken).ConfigureAwait(false);
+        if (record is null)
         {
             return;
         }
 
-        await ApplyAsync(record, cancellationToken).ConfigureAwait(false); // a pass that stopped between the record and the aliases left them behind
+        if (record.State != Active)
+        {
+            await SettleAsync(model, record, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (!await ApplyCheckedAsync(model, record, cancellationToken).ConfigureAwait(false))
+        {
+            return; // another pass or a person changed the rollout meanwhile; what it is now was applied
+        }
+
         if (canary.LiveCheck is { } check)
         {
             var health = await check(new RolloutCheck(model, record.Challenger, record.Champion, record.Stage, record.Weight, record.StageStartedAt, record.RunId), cancellationToken).ConfigureAwait(false);
@@ -116,47 +127,111 @@ public partial class RetrainingCatalog
             var stepped = new RolloutRecord { Model = model, Challenger = record.Challenger, Champion = record.Champion, Alias = record.Alias, ShadowAlias = record.ShadowAlias, ProductionAlias = record.ProductionAlias, RunId = record.RunId, State = Active, Stage = "canary", Step = step, Weight = canary.Steps[step], StageStartedAt = now };
             if (await TransitionAsync(model, record, stepped, cancellationToken).ConfigureAwait(false))
             {
-                await ApplyAsync(stepped, cancellationToken).ConfigureAwait(false);
+                await ApplyCheckedAsync(model, stepped, cancellationToken).ConfigureAwait(false);
                 await _client.Runs.SetTagAsync(record.RunId, RetrainingTags.Reason, string.Create(CultureInfo.InvariantCulture, $"canary at {RetrainingTags.Percent(stepped.Weight)} since {now:u}"), cancellationToken).ConfigureAwait(false);
             }
 
             return;
         }
 
-        // The last step held: production moves, only from the version the gate compared with.
-        var why = $"canary of run {record.RunId} held at {string.Join(", ", canary.Steps.Select(RetrainingTags.Percent))}";
-        var done = Copy(record, "promoted", why);
-        if (!await TransitionAsync(model, record, done, cancellationToken).ConfigureAwait(false))
+        // The last step held: the record says so first, then production moves (a pass stopped in between is finished by the next).
+        var promoting = Copy(record, "promoting", $"canary of run {record.RunId} held at {string.Join(", ", canary.Steps.Select(RetrainingTags.Percent))}");
+        if (await TransitionAsync(model, record, promoting, cancellationToken).ConfigureAwait(false))
+        {
+            await SettleAsync(model, promoting, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Brings an ended rollout to rest: moves production for one that is promoting (only from the version compared with;
+    /// superseded when production went elsewhere), clears the canary and shadow aliases still on the challenger, records
+    /// the outcome on the attempt, and marks the record settled. Idempotent: a pass stopped anywhere in it is finished by
+    /// the next.
+    /// </summary>
+    private async Task SettleAsync(string model, RolloutRecord record, CancellationToken cancellationToken)
+    {
+        if (record.Settled == true)
         {
             return;
         }
 
-        if (await _client.Models.PromoteIfAsync(model, productionAlias, record.Challenger, record.Champion, why, null, cancellationToken).ConfigureAwait(false))
+        if (record.State == "promoting")
         {
-            await ClearAliasesAsync(model, record, "the rollout ended: promoted", cancellationToken).ConfigureAwait(false);
-            await TagAttemptAsync(record.RunId, RetrainingOutcome.Promoted, why, null, cancellationToken).ConfigureAwait(false);
+            var promoted = await _client.Models.PromoteIfAsync(model, record.ProductionAlias, record.Challenger, record.Champion, record.Reason!, null, cancellationToken).ConfigureAwait(false)
+                || (await _client.Models.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(record.ProductionAlias) == record.Challenger;
+            var ended = promoted
+                ? Copy(record, "promoted", record.Reason!)
+                : Copy(record, "superseded", $"{record.ProductionAlias} moved during the rollout; version {record.Challenger} was compared with {(record.Champion is { } c ? $"version {c}" : "nothing")}");
+            if (!await TransitionAsync(model, record, ended, cancellationToken).ConfigureAwait(false))
+            {
+                return; // another pass settles it
+            }
+
+            record = ended;
         }
-        else
+
+        await ClearAliasesAsync(model, record, $"the rollout ended: {record.State}", cancellationToken).ConfigureAwait(false);
+        var outcome = record.State switch
         {
-            var moved = $"{productionAlias} moved during the rollout; version {record.Challenger} was compared with {(record.Champion is { } c ? $"version {c}" : "nothing")}";
-            await TransitionAsync(model, done, Copy(record, "superseded", moved), cancellationToken).ConfigureAwait(false);
-            await ClearAliasesAsync(model, record, "the rollout ended: superseded", cancellationToken).ConfigureAwait(false);
-            await TagAttemptAsync(record.RunId, RetrainingOutcome.Superseded, moved, null, cancellationToken).ConfigureAwait(false);
-        }
+            "promoted" => RetrainingOutcome.Promoted,
+            "superseded" => RetrainingOutcome.Superseded,
+            _ => RetrainingOutcome.RolledBack,
+        };
+        await TagAttemptAsync(record.RunId, outcome, record.Reason ?? record.State, null, cancellationToken).ConfigureAwait(false);
+        var settled = Copy(record, record.State, record.Reason ?? record.State);
+        settled.Settled = true;
+        settled.EndedAt = record.EndedAt;
+        await TransitionAsync(model, record, settled, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> RollBackAsync(string model, RolloutRecord record, string reason, CancellationToken cancellationToken)
     {
-        if (!await TransitionAsync(model, record, Copy(record, "rolled-back", reason), cancellationToken).ConfigureAwait(false))
+        var rolledBack = Copy(record, "rolled-back", reason);
+        if (!await TransitionAsync(model, record, rolledBack, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        await ClearAliasesAsync(model, record, $"rolled back: {reason}", cancellationToken).ConfigureAwait(false);
-        await TagAttemptAsync(record.RunId, RetrainingOutcome.RolledBack, reason, null, cancellationToken).ConfigureAwait(false);
         RetrainingLog.RolledBack(_logger, model, record.Challenger, reason);
+        await SettleAsync(model, rolledBack, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>
+    /// Applies an active record's state to the aliases, then reads the record again: when it changed meanwhile (an abort, a
+    /// step taken by another pass), what it is now is applied or settled instead, so a stale pass leaves nothing behind.
+    /// </summary>
+    /// <returns><see langword="true"/> when the record is still the one applied.</returns>
+    private async Task<bool> ApplyCheckedAsync(string model, RolloutRecord record, CancellationToken cancellationToken)
+    {
+        await ApplyAsync(record, cancellationToken).ConfigureAwait(false);
+        var now = await ReadRolloutAsync(model, cancellationToken).ConfigureAwait(false);
+        if (now is not null && Same(now, record))
+        {
+            return true;
+        }
+
+        if (now is { State: Active })
+        {
+            await ApplyAsync(now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (now is not null)
+        {
+            if (now.RunId != record.RunId)
+            {
+                await ClearAliasesAsync(model, record, "a stale pass's change undone", cancellationToken).ConfigureAwait(false);
+            }
+
+            await ClearAliasesAsync(model, now, $"the rollout ended: {now.State}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    private Task<RolloutRecord?> ReadRolloutAsync(string model, CancellationToken cancellationToken)
+        => _records.GetAsync(RetrainingKeys.Rollout(model), RetrainingJsonContext.Default.RolloutRecord, cancellationToken);
+
+    private static bool Same(RolloutRecord a, RolloutRecord b) => a.RunId == b.RunId && a.State == b.State && a.Step == b.Step && a.Stage == b.Stage && a.Settled == b.Settled;
 
     /// <summary>Replaces the record if it is still the one read (same stage, step and run): of two passes, one acts.</summary>
     private async Task<bool> TransitionAsync(string model, RolloutRecord from, RolloutRecord to, CancellationToken cancellationToken)
@@ -166,7 +241,7 @@ public partial class RetrainingCatalog
             RetrainingKeys.Rollout(model),
             current =>
             {
-                done = current is not null && current.RunId == from.RunId && current.State == from.State && current.Step == from.Step && current.Stage == from.Stage;
+                done = current is not null && Same(current, from);
                 return done ? to : null;
             },
             RetrainingJsonContext.Default.RolloutRecord,
@@ -233,7 +308,7 @@ public partial class RetrainingCatalog
 /// <param name="Champion">The production version it was compared with.</param>
 /// <param name="Stage"><c>shadow</c> or <c>canary</c>.</param>
 /// <param name="Weight">The canary's share of requests (0 in the shadow stage).</param>
-/// <param name="State"><c>active</c>, <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</param>
+/// <param name="State"><c>active</c>, <c>promoting</c> (the last step held; production moves on the next pass if this one stopped), <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</param>
 /// <param name="StageStartedAt">When the stage began.</param>
 /// <param name="RunId">The attempt's run.</param>
 /// <param name="Reason">How it ended, once it did.</param>

@@ -78,6 +78,11 @@ public partial class RetrainingCatalog
 
             RegistryNames.Alias(policy.Canary.Alias, allowLatest: false, nameof(policy));
             RegistryNames.Alias(policy.Canary.ShadowAlias, allowLatest: false, nameof(policy));
+            var names = new[] { policy.ProductionAlias, policy.Canary.Alias, policy.Canary.ShadowAlias };
+            if (names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != names.Length)
+            {
+                throw new ArgumentException($"The production, canary and shadow aliases of '{policy.ModelName}' must differ ({string.Join(", ", names)}).", nameof(policy));
+            }
         }
         return new Retrainer<TOptions>(_client, this, policy, _client.LoggerFactory.CreateLogger<Retrainer<TOptions>>());
     }
@@ -144,11 +149,27 @@ public partial class RetrainingCatalog
         SdkCall.Enter();
         var approval = await DecideAsync(model, version, user, reason, "approved", cancellationToken).ConfigureAwait(false);
         var why = $"approved by {user}: {reason} (retraining run {approval.RunId}: {approval.Summary})";
-        if (!await _client.Models.PromoteIfAsync(model, approval.Alias, version, approval.Champion, Truncate(why), user, cancellationToken).ConfigureAwait(false))
+        bool promoted;
+        try
+        {
+            promoted = await _client.Models.PromoteIfAsync(model, approval.Alias, version, approval.Champion, Truncate(why), user, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Production did not move (the store failed, or the call was cancelled): the challenger waits again.
+            await _records.UpdateAsync(
+                RetrainingKeys.Approval(model, version),
+                current => current is { State: "approved" } && current.DecidedBy == user ? Copy(current, Waiting, null, "the approval could not move production; approve again") : null,
+                RetrainingJsonContext.Default.ApprovalRecord,
+                CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        if (!promoted)
         {
             var now = (await _client.Models.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false)).TryGetValue(approval.Alias, out var current) ? $"version {current}" : "nothing";
             var state = $"{approval.Alias} moved from {(approval.Champion is { } c ? $"version {c}" : "nothing")} to {now} since it was compared; retrain to compare again";
-            await SetApprovalStateAsync(model, version, "superseded", user, state, cancellationToken).ConfigureAwait(false);
+            await SetApprovalStateAsync(model, version, "superseded", user, state, fromApproved: true, cancellationToken).ConfigureAwait(false);
             await TagAttemptAsync(approval.RunId, RetrainingOutcome.Superseded, state, null, cancellationToken).ConfigureAwait(false);
             throw new ApprovalNotPendingException(model, version, state);
         }
@@ -190,9 +211,8 @@ public partial class RetrainingCatalog
     public virtual async Task<ModelAliasChange> RollbackAsync(string model, string reason, string aliasName = "production", CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
-        var aliases = await _client.Models.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false);
         var change = await _client.Models.RollbackAsync(model, aliasName, reason, cancellationToken).ConfigureAwait(false);
-        if (aliases.TryGetValue(aliasName, out var from)
+        if (change.From is { } from
             && (await _client.Models.GetAsync(ModelRef.ForVersion(model, from), cancellationToken).ConfigureAwait(false)).Tags.TryGetValue(RetrainingTags.Run, out var runId))
         {
             await TagAttemptAsync(runId, RetrainingOutcome.RolledBack, $"rolled back to version {change.To}: {reason}", null, cancellationToken).ConfigureAwait(false);
@@ -288,7 +308,7 @@ public partial class RetrainingCatalog
         }
 
         var existing = await _records.GetAsync(key, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false);
-        if (existing is null || existing.Outcome is not null || !await AbandonedAsync(existing, cancellationToken).ConfigureAwait(false))
+        if (existing is null || existing.Outcome is not (null or "cancelled") || !await AbandonedAsync(existing, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -298,7 +318,7 @@ public partial class RetrainingCatalog
             key,
             current =>
             {
-                taken = current is not null && current.Outcome is null && current.RunId == existing.RunId && current.ClaimedBy == existing.ClaimedBy;
+                taken = current is not null && current.Outcome == existing.Outcome && current.RunId == existing.RunId && current.ClaimedBy == existing.ClaimedBy;
                 return taken ? new RetrainingClaimRecord { Trigger = current!.Trigger, Kind = current.Kind, ClaimedBy = claimedBy, ClaimedAt = _client.TimeProvider.GetUtcNow() } : null;
             },
             RetrainingJsonContext.Default.RetrainingClaimRecord,
@@ -309,6 +329,20 @@ public partial class RetrainingCatalog
         }
 
         return taken;
+    }
+
+    /// <summary>The outcome recorded on an occurrence's claim; <see langword="null"/> while unclaimed or in progress.</summary>
+    internal async Task<string?> ClaimOutcomeAsync(string model, string trigger, CancellationToken cancellationToken)
+        => (await _records.GetAsync(RetrainingKeys.Claim(model, trigger), RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false))?.Outcome;
+
+    /// <summary>Gives an occurrence back (its attempt was cancelled): deleted if the claim is still this attempt's, so the next pass claims it afresh.</summary>
+    internal async Task ReleaseClaimAsync(string model, string trigger, string runId, CancellationToken cancellationToken)
+    {
+        var key = RetrainingKeys.Claim(model, trigger);
+        if (await _records.ReadAsync(key, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false) is { } read && read.Value.RunId == runId)
+        {
+            await _client.Store.DeleteAsync(key, read.ETag, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     internal async Task RecordClaimAsync(string model, string trigger, string runId, string? outcome, CancellationToken cancellationToken)
@@ -324,7 +358,7 @@ public partial class RetrainingCatalog
         foreach (var older in (await ApprovalsAsync(model, cancellationToken).ConfigureAwait(false)).Where(a => a.State == Waiting && a.Version != version))
         {
             var why = $"superseded by version {version} (retraining run {runId})";
-            if (await SetApprovalStateAsync(model, older.Version, "superseded", null, why, cancellationToken).ConfigureAwait(false))
+            if (await SetApprovalStateAsync(model, older.Version, "superseded", null, why, fromApproved: false, cancellationToken).ConfigureAwait(false))
             {
                 await TagAttemptAsync(older.RunId, RetrainingOutcome.Superseded, why, null, cancellationToken).ConfigureAwait(false);
             }
@@ -339,6 +373,11 @@ public partial class RetrainingCatalog
 
     private async Task<bool> AbandonedAsync(RetrainingClaimRecord claim, CancellationToken cancellationToken)
     {
+        if (claim.Outcome == "cancelled")
+        {
+            return true; // given back by a stopped attempt (a claim written before claims were released on cancellation)
+        }
+
         if (claim.RunId is null)
         {
             return _client.TimeProvider.GetUtcNow() - claim.ClaimedAt > _client.TrackingOptions.CrashGracePeriod * 2;
@@ -381,14 +420,15 @@ public partial class RetrainingCatalog
         return state is null ? found! : throw new ApprovalNotPendingException(model, version, state);
     }
 
-    private async Task<bool> SetApprovalStateAsync(string model, int version, string state, string? user, string reason, CancellationToken cancellationToken)
+    /// <summary>Changes a waiting approval's state (or, with <paramref name="fromApproved"/>, an approved one whose promotion could not be made) by compare-and-swap.</summary>
+    private async Task<bool> SetApprovalStateAsync(string model, int version, string state, string? user, string reason, bool fromApproved, CancellationToken cancellationToken)
     {
         var changed = false;
         await _records.UpdateAsync(
             RetrainingKeys.Approval(model, version),
             current =>
             {
-                changed = current is not null && (current.State == Waiting || (state == "superseded" && current.State == "approved"));
+                changed = current is not null && current.State == (fromApproved ? "approved" : Waiting);
                 return changed ? Copy(current!, state, user, reason) : null;
             },
             RetrainingJsonContext.Default.ApprovalRecord,

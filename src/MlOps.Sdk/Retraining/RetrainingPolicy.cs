@@ -46,8 +46,8 @@ public sealed class CanaryOptions
 
     /// <summary>
     /// Gets or sets how the challenger does live: checked on every pass of the retrainer while the rollout runs (an
-    /// unhealthy answer rolls the canary back at once) and required healthy to take the next step. Monitoring provides
-    /// one from live metrics; without one, the steps go by time alone.
+    /// unhealthy answer rolls the canary back at once) and required healthy to take the next step: a check of live metrics
+    /// (the prediction logs joined with feedback); without one, the steps go by time alone.
     /// </summary>
     public Func<RolloutCheck, CancellationToken, Task<RolloutHealth>>? LiveCheck { get; set; }
 }

@@ -97,8 +97,11 @@ internal sealed class RolloutRecord : IRecord
 
     public double Weight { get; set; }
 
-    /// <summary><c>active</c>, <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</summary>
+    /// <summary><c>active</c>, <c>promoting</c> (the last step held; production moves next), <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</summary>
     public required string State { get; set; }
+
+    /// <summary>Whether an ended rollout was brought to rest (aliases cleared, the attempt's outcome recorded).</summary>
+    public bool? Settled { get; set; }
 
     public DateTimeOffset StageStartedAt { get; set; }
 
