@@ -18,16 +18,16 @@ namespace MlOps.Sdk.Retraining;
 /// <see cref="RetrainingCatalog.Create{TOptions}"/>; thread-safe.
 /// </summary>
 /// <typeparam name="TOptions">The pipeline's options.</typeparam>
-public sealed class Retrainer<TOptions>
+public class Retrainer<TOptions>
     where TOptions : class
 {
     private const int MaxChampionChanges = 5;
-    private readonly MlOpsClient _client;
-    private readonly RetrainingCatalog _catalog;
-    private readonly ILogger _logger;
-    private readonly Pipeline<TOptions> _pipeline;
-    private readonly StepOutput<ITransformer> _modelStep;
-    private readonly ChallengerGate _gate;
+    private readonly MlOpsClient _client = null!;
+    private readonly RetrainingCatalog _catalog = null!;
+    private readonly ILogger _logger = null!;
+    private readonly Pipeline<TOptions> _pipeline = null!;
+    private readonly StepOutput<ITransformer> _modelStep = null!;
+    private readonly ChallengerGate _gate = null!;
 
     internal Retrainer(MlOpsClient client, RetrainingCatalog catalog, RetrainingPolicy<TOptions> policy, ILogger logger)
     {
@@ -40,14 +40,20 @@ public sealed class Retrainer<TOptions>
         _gate = new ChallengerGate(client, policy.Evaluator!, policy.Rule!, [.. policy.Guards], policy.ProductionAlias);
     }
 
+    /// <summary>Initializes a new instance for mocking.</summary>
+    protected Retrainer()
+    {
+        Policy = new RetrainingPolicy<TOptions>();
+    }
+
     /// <summary>Gets the policy (do not change it once the retrainer runs).</summary>
-    public RetrainingPolicy<TOptions> Policy { get; }
+    public virtual RetrainingPolicy<TOptions> Policy { get; }
 
     /// <summary>Gets the model retrained.</summary>
-    public string ModelName => Policy.ModelName;
+    public virtual string ModelName => Policy.ModelName;
 
     /// <summary>Gets the experiment its attempts are recorded in.</summary>
-    public string Experiment => Policy.Experiment ?? $"{Policy.ModelName}-retraining";
+    public virtual string Experiment => Policy.Experiment ?? $"{Policy.ModelName}-retraining";
 
     /// <summary>
     /// Looks at the requests (manual calls, alerts) and the policy's triggers once, and makes an attempt for each occurrence
@@ -58,7 +64,7 @@ public sealed class Retrainer<TOptions>
     /// <returns>The attempts made here, in order; empty when nothing was due.</returns>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
     /// <remarks>An attempt that fails is recorded (outcome Failed, its run Failed) and does not stop the others; the first failure is rethrown after them.</remarks>
-    public async Task<IReadOnlyList<RetrainingAttempt>> RunOnceAsync(CancellationToken cancellationToken = default)
+    public virtual async Task<IReadOnlyList<RetrainingAttempt>> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
         if (Policy.Rollout is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
@@ -121,7 +127,7 @@ public sealed class Retrainer<TOptions>
     /// <exception cref="ArgumentException"><paramref name="reason"/> is empty.</exception>
     /// <exception cref="HoldoutSchemaMismatchException">The holdout does not fit a model (the attempt is recorded Failed).</exception>
     /// <exception cref="ObjectStoreException">The store failed.</exception>
-    public async Task<RetrainingAttempt> RetrainAsync(string reason, CancellationToken cancellationToken = default)
+    public virtual async Task<RetrainingAttempt> RetrainAsync(string reason, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
@@ -132,7 +138,7 @@ public sealed class Retrainer<TOptions>
     /// <summary>Claims the occurrence (exactly one retrainer gets it) and makes the attempt; <see langword="null"/> when another retrainer has it.</summary>
     private async Task<RetrainingAttempt?> TryAttemptAsync(TriggerOccurrence occurrence, CancellationToken cancellationToken)
     {
-        if (!await _catalog.ClaimAsync(ModelName, occurrence, cancellationToken).ConfigureAwait(false))
+        if (await _catalog.ClaimAsync(ModelName, occurrence, cancellationToken).ConfigureAwait(false) is not { } token)
         {
             return null;
         }
@@ -144,7 +150,7 @@ public sealed class Retrainer<TOptions>
         start.Tags[RetrainingTags.Outcome] = "running";
         var run = await _client.Runs.StartAsync(Experiment, start, cancellationToken).ConfigureAwait(false);
         await using var disposeRun = run.ConfigureAwait(false);
-        await _catalog.RecordClaimAsync(ModelName, occurrence.Key, run.Id, null, cancellationToken).ConfigureAwait(false);
+        await _catalog.RecordClaimAsync(ModelName, occurrence.Key, token, run.Id, null, cancellationToken).ConfigureAwait(false);
         RetrainingLog.AttemptStarted(_logger, ModelName, occurrence.Kind, occurrence.Reason, run.Id);
         RetrainingAttempt attempt;
         try
@@ -161,11 +167,11 @@ public sealed class Retrainer<TOptions>
             if (cancelled)
             {
                 // Stopped (a host shutting down), not failed: the occurrence is released for the next pass, here or elsewhere.
-                await _catalog.ReleaseClaimAsync(ModelName, occurrence.Key, run.Id, CancellationToken.None).ConfigureAwait(false);
+                await _catalog.ReleaseClaimAsync(ModelName, occurrence.Key, token, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
-                await _catalog.RecordClaimAsync(ModelName, occurrence.Key, run.Id, outcome, CancellationToken.None).ConfigureAwait(false);
+                await _catalog.RecordClaimAsync(ModelName, occurrence.Key, token, run.Id, outcome, CancellationToken.None).ConfigureAwait(false);
                 RetrainingLog.AttemptFailed(_logger, ex, ModelName, run.Id);
             }
 
@@ -173,7 +179,7 @@ public sealed class Retrainer<TOptions>
         }
 
         await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
-        await _catalog.RecordClaimAsync(ModelName, occurrence.Key, run.Id, RetrainingTags.Value(attempt.Outcome), CancellationToken.None).ConfigureAwait(false);
+        await _catalog.RecordClaimAsync(ModelName, occurrence.Key, token, run.Id, RetrainingTags.Value(attempt.Outcome), CancellationToken.None).ConfigureAwait(false);
         RetrainingLog.AttemptDone(_logger, ModelName, run.Id, attempt.Outcome, attempt.Reason);
         return attempt;
     }

@@ -23,7 +23,23 @@ public partial class RetrainingCatalog
         SdkCall.Enter();
         RegistryNames.Name(model, "Model");
         var record = await _records.GetAsync(RetrainingKeys.Rollout(model), RetrainingJsonContext.Default.RolloutRecord, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : new RolloutStatus(model, record.Challenger, record.Champion, record.Stage, record.Weight, record.State, record.StageStartedAt, record.RunId, record.Reason);
+        return record is null ? null : new RolloutStatus(
+            model,
+            record.Challenger,
+            record.Champion,
+            record.Stage == "shadow" ? RolloutStage.Shadow : RolloutStage.Canary,
+            record.Weight,
+            record.State switch
+            {
+                Active => RolloutState.Active,
+                "promoting" => RolloutState.Promoting,
+                "promoted" => RolloutState.Promoted,
+                "superseded" => RolloutState.Superseded,
+                _ => RolloutState.RolledBack,
+            },
+            record.StageStartedAt,
+            record.RunId,
+            record.Reason);
     }
 
     /// <summary>Stops the rollout in progress: the canary and shadow aliases are cleared, production stays, the attempt is recorded RolledBack.</summary>
@@ -302,14 +318,43 @@ public partial class RetrainingCatalog
     };
 }
 
-/// <summary>A rollout: in progress (<see cref="State"/> <c>active</c>) or how the last one ended.</summary>
+/// <summary>The stage of a rollout.</summary>
+public enum RolloutStage
+{
+    /// <summary>The challenger gets copies of requests through the shadow alias; its answers are not served.</summary>
+    Shadow = 0,
+
+    /// <summary>The challenger serves a share of requests through the canary alias.</summary>
+    Canary = 1,
+}
+
+/// <summary>Where a rollout is.</summary>
+public enum RolloutState
+{
+    /// <summary>In progress.</summary>
+    Active = 0,
+
+    /// <summary>The last step held; production moves (on the next pass, if the one that got here stopped).</summary>
+    Promoting = 1,
+
+    /// <summary>Production moved to the challenger.</summary>
+    Promoted = 2,
+
+    /// <summary>Rolled back (a failing live check, or aborted); production never moved.</summary>
+    RolledBack = 3,
+
+    /// <summary>Production moved elsewhere during the rollout; the challenger was not promoted.</summary>
+    Superseded = 4,
+}
+
+/// <summary>A rollout: in progress, or how the last one ended.</summary>
 /// <param name="Model">The model's name.</param>
 /// <param name="Challenger">The version rolled out.</param>
 /// <param name="Champion">The production version it was compared with.</param>
-/// <param name="Stage"><c>shadow</c> or <c>canary</c>.</param>
+/// <param name="Stage">The stage it is (or ended) in.</param>
 /// <param name="Weight">The canary's share of requests (0 in the shadow stage).</param>
-/// <param name="State"><c>active</c>, <c>promoting</c> (the last step held; production moves on the next pass if this one stopped), <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</param>
+/// <param name="State">Where it is.</param>
 /// <param name="StageStartedAt">When the stage began.</param>
 /// <param name="RunId">The attempt's run.</param>
 /// <param name="Reason">How it ended, once it did.</param>
-public sealed record RolloutStatus(string Model, int Challenger, int? Champion, string Stage, double Weight, string State, DateTimeOffset StageStartedAt, string RunId, string? Reason);
+public sealed record RolloutStatus(string Model, int Challenger, int? Champion, RolloutStage Stage, double Weight, RolloutState State, DateTimeOffset StageStartedAt, string RunId, string? Reason);

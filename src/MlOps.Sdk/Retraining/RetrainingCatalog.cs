@@ -291,26 +291,28 @@ public partial class RetrainingCatalog
         => _client.Store.DeleteAsync(RetrainingKeys.Request(model, id), cancellationToken: cancellationToken);
 
     /// <summary>
-    /// Claims a trigger's occurrence for this process: created if absent, so exactly one retrainer gets it; an occurrence
+    /// Claims a trigger's occurrence for one attempt: created if absent, so exactly one retrainer gets it; an occurrence
     /// whose attempt crashed (its run stopped beating, or it never started one) is taken over by compare-and-swap.
     /// </summary>
-    internal async Task<bool> ClaimAsync(string model, TriggerOccurrence occurrence, CancellationToken cancellationToken)
+    /// <returns>The claim's token (later updates need it), or <see langword="null"/> when another attempt holds the occurrence.</returns>
+    internal async Task<string?> ClaimAsync(string model, TriggerOccurrence occurrence, CancellationToken cancellationToken)
     {
         var key = RetrainingKeys.Claim(model, occurrence.Key);
         var claimedBy = $"{Environment.MachineName}/{Environment.ProcessId}";
+        var token = Guid.NewGuid().ToString("N");
         try
         {
-            await _records.CreateAsync(key, new RetrainingClaimRecord { Trigger = occurrence.Key, Kind = occurrence.Kind.ToString(), ClaimedBy = claimedBy, ClaimedAt = _client.TimeProvider.GetUtcNow() }, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false);
-            return true;
+            await _records.CreateAsync(key, new RetrainingClaimRecord { Trigger = occurrence.Key, Kind = occurrence.Kind.ToString(), ClaimedBy = claimedBy, Token = token, ClaimedAt = _client.TimeProvider.GetUtcNow() }, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false);
+            return token;
         }
         catch (PreconditionFailedException)
         {
         }
 
         var existing = await _records.GetAsync(key, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false);
-        if (existing is null || existing.Outcome is not (null or "cancelled") || !await AbandonedAsync(existing, cancellationToken).ConfigureAwait(false))
+        if (existing is null || existing.Outcome is not (null or "cancelled") || !await AbandonedAsync(key, existing, cancellationToken).ConfigureAwait(false))
         {
-            return false;
+            return null;
         }
 
         var taken = false;
@@ -318,8 +320,8 @@ public partial class RetrainingCatalog
             key,
             current =>
             {
-                taken = current is not null && current.Outcome == existing.Outcome && current.RunId == existing.RunId && current.ClaimedBy == existing.ClaimedBy;
-                return taken ? new RetrainingClaimRecord { Trigger = current!.Trigger, Kind = current.Kind, ClaimedBy = claimedBy, ClaimedAt = _client.TimeProvider.GetUtcNow() } : null;
+                taken = current is not null && current.Outcome == existing.Outcome && current.RunId == existing.RunId && current.Token == existing.Token;
+                return taken ? new RetrainingClaimRecord { Trigger = current!.Trigger, Kind = current.Kind, ClaimedBy = claimedBy, Token = token, ClaimedAt = _client.TimeProvider.GetUtcNow() } : null;
             },
             RetrainingJsonContext.Default.RetrainingClaimRecord,
             cancellationToken).ConfigureAwait(false);
@@ -328,7 +330,7 @@ public partial class RetrainingCatalog
             RetrainingLog.ClaimTakenOver(_logger, model, existing.RunId, occurrence.Key);
         }
 
-        return taken;
+        return taken ? token : null;
     }
 
     /// <summary>The outcome recorded on an occurrence's claim; <see langword="null"/> while unclaimed or in progress.</summary>
@@ -336,21 +338,31 @@ public partial class RetrainingCatalog
         => (await _records.GetAsync(RetrainingKeys.Claim(model, trigger), RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false))?.Outcome;
 
     /// <summary>Gives an occurrence back (its attempt was cancelled): deleted if the claim is still this attempt's, so the next pass claims it afresh.</summary>
-    internal async Task ReleaseClaimAsync(string model, string trigger, string runId, CancellationToken cancellationToken)
+    internal async Task ReleaseClaimAsync(string model, string trigger, string token, CancellationToken cancellationToken)
     {
         var key = RetrainingKeys.Claim(model, trigger);
-        if (await _records.ReadAsync(key, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false) is { } read && read.Value.RunId == runId)
+        if (await _records.ReadAsync(key, RetrainingJsonContext.Default.RetrainingClaimRecord, cancellationToken).ConfigureAwait(false) is { } read && read.Value.Token == token)
         {
             await _client.Store.DeleteAsync(key, read.ETag, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    internal async Task RecordClaimAsync(string model, string trigger, string runId, string? outcome, CancellationToken cancellationToken)
-        => await _records.UpdateAsync(
+    /// <summary>Records the attempt's run and outcome on its claim, if the claim is still this attempt's (another may have taken it over).</summary>
+    /// <returns><see langword="true"/> when recorded.</returns>
+    internal async Task<bool> RecordClaimAsync(string model, string trigger, string token, string runId, string? outcome, CancellationToken cancellationToken)
+    {
+        var owned = false;
+        await _records.UpdateAsync(
             RetrainingKeys.Claim(model, trigger),
-            current => current is null ? null : new RetrainingClaimRecord { Trigger = current.Trigger, Kind = current.Kind, ClaimedBy = current.ClaimedBy, ClaimedAt = current.ClaimedAt, RunId = runId, Outcome = outcome },
+            current =>
+            {
+                owned = current is not null && current.Token == token;
+                return owned ? new RetrainingClaimRecord { Trigger = current!.Trigger, Kind = current.Kind, ClaimedBy = current.ClaimedBy, Token = token, ClaimedAt = current.ClaimedAt, RunId = runId, Outcome = outcome } : null;
+            },
             RetrainingJsonContext.Default.RetrainingClaimRecord,
             cancellationToken).ConfigureAwait(false);
+        return owned;
+    }
 
     /// <summary>Records that a challenger waits for approval; one that waited before it is superseded (the newest data wins).</summary>
     internal async Task AwaitApprovalAsync(string model, int version, int? champion, string alias, string runId, string summary, CancellationToken cancellationToken)
@@ -371,7 +383,7 @@ public partial class RetrainingCatalog
             cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<bool> AbandonedAsync(RetrainingClaimRecord claim, CancellationToken cancellationToken)
+    private async Task<bool> AbandonedAsync(string key, RetrainingClaimRecord claim, CancellationToken cancellationToken)
     {
         if (claim.Outcome == "cancelled")
         {
@@ -380,7 +392,10 @@ public partial class RetrainingCatalog
 
         if (claim.RunId is null)
         {
-            return _client.TimeProvider.GetUtcNow() - claim.ClaimedAt > _client.TrackingOptions.CrashGracePeriod * 2;
+            // Claimed, but no run started: judged by the store's clock, as heartbeats are, never by two writers' clocks.
+            var written = await _client.Store.GetPropertiesAsync(key, cancellationToken).ConfigureAwait(false);
+            var now = await _client.Store.GetCurrentTimeAsync(cancellationToken).ConfigureAwait(false);
+            return written is not null && now - written.LastModified > _client.TrackingOptions.CrashGracePeriod * 2;
         }
 
         try

@@ -78,7 +78,7 @@ public sealed class RetrainingRecoveryTests
         await retrainer.RunOnceAsync();
 
         var aliases = await _other.Models.GetAliasesAsync("points");
-        Assert.That((await _other.Retraining.GetRolloutAsync("points"))!.State, Is.EqualTo("rolled-back"));
+        Assert.That((await _other.Retraining.GetRolloutAsync("points"))!.State, Is.EqualTo(RolloutState.RolledBack));
         Assert.That(aliases.ContainsKey("canary"), Is.False, $"the unhealthy challenger still gets {await _other.Models.GetTrafficAsync("points", "canary")} of the traffic after its rollback");
     }
 
@@ -110,7 +110,7 @@ public sealed class RetrainingRecoveryTests
         await retrainer.RunOnceAsync();
 
         Assert.That(aborted, Is.True);
-        Assert.That((await _other.Retraining.GetRolloutAsync("points"))!.State, Is.EqualTo("rolled-back"));
+        Assert.That((await _other.Retraining.GetRolloutAsync("points"))!.State, Is.EqualTo(RolloutState.RolledBack));
         var aliases = await _other.Models.GetAliasesAsync("points");
         Assert.That(aliases.ContainsKey("canary"), Is.False, $"an aborted canary serves again at {await _other.Models.GetTrafficAsync("points", "canary")}, and no later pass clears it");
     }
@@ -122,9 +122,10 @@ public sealed class RetrainingRecoveryTests
 
         // Process A picks the request up, starts the attempt's run, and dies (its writes fail from now on).
         var occurrence = new TriggerOccurrence($"request:{id}", RetrainingTriggerKind.Manual, "the analyst asked", null);
-        Assert.That(await _client.Retraining.ClaimAsync("points", occurrence, CancellationToken.None), Is.True);
+        var token = await _client.Retraining.ClaimAsync("points", occurrence, CancellationToken.None);
+        Assert.That(token, Is.Not.Null);
         var run = await _client.Runs.StartAsync("points-retraining", new StartRunOptions { Name = "retrain points" });
-        await _client.Retraining.RecordClaimAsync("points", occurrence.Key, run.Id, null, CancellationToken.None);
+        Assert.That(await _client.Retraining.RecordClaimAsync("points", occurrence.Key, token!, run.Id, null, CancellationToken.None), Is.True);
         _faulty.FailWrite = _ => new IOException("process A is gone");
 
         // Process B passes while A's run still looks alive: the claim is A's, so B makes no attempt...

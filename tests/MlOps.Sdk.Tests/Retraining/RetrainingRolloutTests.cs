@@ -55,7 +55,7 @@ public sealed class RetrainingRolloutTests
         var aliases = await _client.Models.GetAliasesAsync("points");
         Assert.That((aliases["production"], aliases.ContainsKey("canary")), Is.EqualTo((2, false)));
         var status = await _client.Retraining.GetRolloutAsync("points");
-        Assert.That((status!.State, status.Challenger), Is.EqualTo(("promoted", 2)));
+        Assert.That((status!.State, status.Challenger), Is.EqualTo((RolloutState.Promoted, 2)));
         var recorded = (await _client.Retraining.GetAttemptsAsync("points")).Single(a => a.RunId == attempt.RunId);
         Assert.That((recorded.Outcome, recorded.Reason), Is.EqualTo((RetrainingOutcome.Promoted, $"canary of run {attempt.RunId} held at 5%, 25%, 50%")));
         var canaryHistory = await _client.Models.GetAliasHistoryAsync("points", "canary");
@@ -88,7 +88,7 @@ public sealed class RetrainingRolloutTests
         var recorded = (await _client.Retraining.GetAttemptsAsync("points")).Single(a => a.RunId == attempt.RunId);
         Assert.That(recorded.Outcome, Is.EqualTo(RetrainingOutcome.RolledBack));
         Assert.That(recorded.Reason, Is.EqualTo("live check failed in the canary stage at 25%: live AUC 0.61 against production's 0.70 (guard: at most 0.02 worse)"));
-        Assert.That((await _client.Retraining.GetRolloutAsync("points"))!.State, Is.EqualTo("rolled-back"));
+        Assert.That((await _client.Retraining.GetRolloutAsync("points"))!.State, Is.EqualTo(RolloutState.RolledBack));
 
         // The check keeps being asked of nothing: no rollout is active.
         _time.Advance(Step);
@@ -130,7 +130,7 @@ public sealed class RetrainingRolloutTests
         Assert.That((inShadow["shadow"], inShadow.ContainsKey("canary")), Is.EqualTo((2, false)));
         Assert.That((inCanary.ContainsKey("shadow"), inCanary["canary"]), Is.EqualTo((false, 2)));
         Assert.That(await _client.Models.GetTrafficAsync("points", "canary"), Is.EqualTo(0.05));
-        Assert.That((await _client.Retraining.GetRolloutAsync("points"))!.Stage, Is.EqualTo("canary"));
+        Assert.That((await _client.Retraining.GetRolloutAsync("points"))!.Stage, Is.EqualTo(RolloutStage.Canary));
     }
 
     [Test]

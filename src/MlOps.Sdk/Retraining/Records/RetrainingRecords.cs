@@ -20,6 +20,9 @@ internal sealed class RetrainingClaimRecord : IRecord
 
     public required string ClaimedBy { get; set; }
 
+    /// <summary>A random token of the claiming attempt: later updates are made only by the attempt that holds it.</summary>
+    public string? Token { get; set; }
+
     public DateTimeOffset ClaimedAt { get; set; }
 
     /// <summary>The attempt's outcome once it is known; <see langword="null"/> while it runs.</summary>
