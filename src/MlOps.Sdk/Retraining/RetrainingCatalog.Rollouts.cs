@@ -78,6 +78,9 @@ public partial class RetrainingCatalog
             State = Active,
             StageStartedAt = _client.TimeProvider.GetUtcNow(),
             RunId = runId,
+            Steps = [.. canary.Steps],
+            StepDuration = canary.StepDuration,
+            ShadowDuration = canary.ShadowDuration,
         };
         string? busy = null;
         await _records.UpdateAsync(
@@ -132,15 +135,16 @@ public partial class RetrainingCatalog
         }
 
         var now = _client.TimeProvider.GetUtcNow();
-        if (now - record.StageStartedAt < (record.Stage == "shadow" ? canary.ShadowDuration : canary.StepDuration))
+        if (now - record.StageStartedAt < (record.Stage == "shadow" ? record.ShadowDuration : record.StepDuration))
         {
             return;
         }
 
         var step = record.Step + 1;
-        if (step < canary.Steps.Count)
+        if (step < record.Steps.Count)
         {
-            var stepped = new RolloutRecord { Model = model, Challenger = record.Challenger, Champion = record.Champion, Alias = record.Alias, ShadowAlias = record.ShadowAlias, ProductionAlias = record.ProductionAlias, RunId = record.RunId, State = Active, Stage = "canary", Step = step, Weight = canary.Steps[step], StageStartedAt = now };
+            var stepped = Copy(record, Active, null);
+            (stepped.Stage, stepped.Step, stepped.Weight, stepped.StageStartedAt, stepped.EndedAt) = ("canary", step, record.Steps[step], now, null);
             if (await TransitionAsync(model, record, stepped, cancellationToken).ConfigureAwait(false))
             {
                 await ApplyCheckedAsync(model, stepped, cancellationToken).ConfigureAwait(false);
@@ -151,7 +155,7 @@ public partial class RetrainingCatalog
         }
 
         // The last step held: the record says so first, then production moves (a pass stopped in between is finished by the next).
-        var promoting = Copy(record, "promoting", $"canary of run {record.RunId} held at {string.Join(", ", canary.Steps.Select(RetrainingTags.Percent))}");
+        var promoting = Copy(record, "promoting", $"canary of run {record.RunId} held at {string.Join(", ", record.Steps.Select(RetrainingTags.Percent))}");
         if (await TransitionAsync(model, record, promoting, cancellationToken).ConfigureAwait(false))
         {
             await SettleAsync(model, promoting, cancellationToken).ConfigureAwait(false);
@@ -299,7 +303,7 @@ public partial class RetrainingCatalog
         }
     }
 
-    private RolloutRecord Copy(RolloutRecord record, string state, string reason) => new()
+    private RolloutRecord Copy(RolloutRecord record, string state, string? reason) => new()
     {
         Model = record.Model,
         Challenger = record.Challenger,
@@ -312,6 +316,9 @@ public partial class RetrainingCatalog
         Step = record.Step,
         Weight = record.Weight,
         StageStartedAt = record.StageStartedAt,
+        Steps = record.Steps,
+        StepDuration = record.StepDuration,
+        ShadowDuration = record.ShadowDuration,
         State = state,
         Reason = reason,
         EndedAt = _client.TimeProvider.GetUtcNow(),

@@ -40,6 +40,7 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
     {
         var name = Reference.Name!;
         ETag? etag = null;
+        double? traffic = null;
         if (Reference.Alias is { } alias && alias != ModelRef.LatestAlias)
         {
             etag = await client.Models.GetAliasETagAsync(name, alias, cancellationToken).ConfigureAwait(false);
@@ -48,9 +49,9 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
                 return (false, null, null); // the alias did not move (or still points at a version that failed to load)
             }
 
-            // The record changed: its traffic weight may have (a canary stepping up) even when its version did not.
-            var (_, traffic) = await client.Models.GetAliasStateAsync(name, alias, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _traffic, traffic ?? double.NaN);
+            // The record changed: its traffic weight may have (a canary stepping up) even when its version did not. The
+            // weight goes with the version it was set for: it applies once that version serves.
+            (_, traffic) = await client.Models.GetAliasStateAsync(name, alias, cancellationToken).ConfigureAwait(false);
         }
         else if (Reference.Version is not null && _current is not null)
         {
@@ -60,6 +61,7 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
         var version = await client.Models.GetAsync(Reference, cancellationToken).ConfigureAwait(false);
         if (_current is { } live && live.Info.Version == version.Version && live.Info.Sha256 == version.Sha256.ToString())
         {
+            Volatile.Write(ref _traffic, traffic ?? double.NaN);
             _aliasETag = etag;
             return (false, null, null);
         }
@@ -86,6 +88,7 @@ internal sealed class ServedArm<TIn, TOut>(string name, ModelRef reference, doub
 
         _failed = null;
         var served = new ServedModel<TIn, TOut>(predictor, new ServedModelInfo(name, version.Version, Reference.ToString(), version.Sha256.ToString(), client.TimeProvider.GetUtcNow()));
+        Volatile.Write(ref _traffic, traffic ?? double.NaN);
         var retired = Interlocked.Exchange(ref _current, served);
         retired?.Retire();
         _aliasETag = etag;

@@ -100,6 +100,13 @@ internal sealed class RolloutRecord : IRecord
 
     public double Weight { get; set; }
 
+    /// <summary>The rollout's plan, fixed when it starts: every retrainer that advances it follows this, not its own policy.</summary>
+    public List<double> Steps { get; set; } = [];
+
+    public TimeSpan StepDuration { get; set; }
+
+    public TimeSpan ShadowDuration { get; set; }
+
     /// <summary><c>active</c>, <c>promoting</c> (the last step held; production moves next), <c>promoted</c>, <c>rolled-back</c> or <c>superseded</c>.</summary>
     public required string State { get; set; }
 
