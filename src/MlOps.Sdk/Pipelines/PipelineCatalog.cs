@@ -589,62 +589,44 @@ public class PipelineCatalog
             state.RunId = run.Id;
         }
 
+        /// <summary>
+        /// Records a reused step: a run born finished (one record write, no heartbeat) with the output as its artifact, the
+        /// parameters the step logged when it ran and the last value of each metric it logged (the history stays with the
+        /// original run, which the tag <c>mlops.step.reused_from</c> names), so a run that reuses records the results a run
+        /// that does not records, at a fraction of the writes. Copying is best effort: the output is reused whatever happens.
+        /// </summary>
         private async Task ReuseAsync(Run pipelineRun, StepNode step, NodeState state, StepCacheRecord cached, CancellationToken cancellationToken)
         {
-            var run = await StartStepRunAsync(pipelineRun, step, state, "hit", cached.RunId, cancellationToken).ConfigureAwait(false);
-            await using var disposeRun = run.ConfigureAwait(false);
+            var start = StepRunOptions(pipelineRun, step, state, "hit", cached.RunId);
+            IReadOnlyDictionary<string, MetricSummary> metrics = new Dictionary<string, MetricSummary>();
             try
             {
-                await run.RecordStoredArtifactAsync("output", new ContentInfo(ContentHash.Parse(cached.Sha256), cached.Size, uploaded: false), cancellationToken).ConfigureAwait(false);
-                await CopyLoggedAsync(cached.RunId, run, cancellationToken).ConfigureAwait(false);
-                await run.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await run.EndWithAsync(ex).ConfigureAwait(false);
-                throw;
-            }
-
-            state.Cached = cached;
-            state.Status = StepStatus.Reused;
-            state.ReusedFrom = cached.RunId;
-            state.RunId = run.Id;
-            state.Detail = $"reused the output of run {cached.RunId}";
-        }
-
-        /// <summary>
-        /// Logs in a reusing step's run what the step logged when it ran (its parameters, and the last value of each metric,
-        /// at its step and time: the history stays with the original run, which the run names), so a run that reuses
-        /// records the results a run that does not records. Best effort: the output is reused whatever happens here.
-        /// </summary>
-        private async Task CopyLoggedAsync(string originalRunId, Run run, CancellationToken cancellationToken)
-        {
-            try
-            {
-                var original = await Client.Runs.GetAsync(originalRunId, cancellationToken).ConfigureAwait(false);
+                var original = await Client.Runs.GetAsync(cached.RunId, cancellationToken).ConfigureAwait(false);
                 foreach (var (name, value) in original.Parameters)
                 {
-                    if (name != "step.parameters")
-                    {
-                        run.LogParameter(name, value);
-                    }
+                    start.Parameters.TryAdd(name, value);
                 }
 
-                foreach (var (name, summary) in original.Metrics)
-                {
-                    await run.LogMetricAsync(name, summary.Last, summary.LastStep, summary.LastTimestamp, cancellationToken).ConfigureAwait(false);
-                }
+                metrics = original.Metrics;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                PipelineLog.CopyFailed(catalog._logger, ex, pipeline, run.Name ?? string.Empty, originalRunId);
-                run.SetTag("mlops.step.copied", "partial");
+                PipelineLog.CopyFailed(catalog._logger, ex, pipeline, step.Name, cached.RunId);
+                start.Tags["mlops.step.copied"] = "partial";
             }
+
+            var output = new RunArtifact("output", ContentHash.Parse(cached.Sha256), cached.Size);
+            state.RunId = await Client.Runs.RecordFinishedAsync(pipelineRun.Experiment, start, [output], metrics, cancellationToken).ConfigureAwait(false);
+            state.Cached = cached;
+            state.Status = StepStatus.Reused;
+            state.ReusedFrom = cached.RunId;
+            state.Detail = $"reused the output of run {cached.RunId}";
         }
 
-        private async Task<Run> StartStepRunAsync(Run pipelineRun, StepNode step, NodeState state, string cache, string? reusedFrom, CancellationToken cancellationToken)
+        /// <summary>A step run's name, parent, tags (key, code, cache hit or miss, the run reused) and its parameters as JSON.</summary>
+        private StartRunOptions StepRunOptions(Run pipelineRun, StepNode step, NodeState state, string cache, string? reusedFrom)
         {
-            var start = new StartRunOptions { Name = step.Name };
+            var start = new StartRunOptions { Name = step.Name, ParentRunId = pipelineRun.Id };
             start.Tags["mlops.pipeline"] = pipeline;
             start.Tags["mlops.step"] = step.Name;
             start.Tags["mlops.step.key"] = state.Key;
@@ -655,14 +637,16 @@ public class PipelineCatalog
                 start.Tags["mlops.step.reused_from"] = reusedFrom;
             }
 
-            var run = await pipelineRun.StartChildAsync(step.Name, start, cancellationToken).ConfigureAwait(false);
             if (state.ParametersJson is { Length: > 2 } json)
             {
-                run.LogParameter("step.parameters", json.Length > TrackingNames.MaxParameterValueLength ? json[..TrackingNames.MaxParameterValueLength] : json);
+                start.Parameters["step.parameters"] = json.Length > TrackingNames.MaxParameterValueLength ? json[..TrackingNames.MaxParameterValueLength] : json;
             }
 
-            return run;
+            return start;
         }
+
+        private Task<Run> StartStepRunAsync(Run pipelineRun, StepNode step, NodeState state, string cache, string? reusedFrom, CancellationToken cancellationToken)
+            => pipelineRun.StartChildAsync(step.Name, StepRunOptions(pipelineRun, step, state, cache, reusedFrom), cancellationToken);
 
         /// <summary>A node's value: computed here, restored from the cache, or a dataset loaded.</summary>
         private async Task<object?> ValueAsync(string name, CancellationToken cancellationToken)

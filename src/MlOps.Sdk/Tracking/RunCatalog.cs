@@ -381,6 +381,67 @@ public partial class RunCatalog
         }
     }
 
+    /// <summary>
+    /// Records a run that is over the moment it starts, in one record write (and its search summary): a pipeline step
+    /// that reused an earlier output did nothing to watch, so it needs no heartbeat, no updates and no end. Parameters,
+    /// tags, artifacts (content already stored) and metric summaries are given whole; the run has no metric history.
+    /// </summary>
+    internal async Task<string> RecordFinishedAsync(string experiment, StartRunOptions options, IReadOnlyList<RunArtifact> artifacts, IReadOnlyDictionary<string, MetricSummary> metrics, CancellationToken cancellationToken)
+    {
+        var context = _context;
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in options.Parameters)
+        {
+            TrackingNames.Key(name, "Parameter", nameof(options));
+            parameters[name] = context.Redactor.Redact(name, TrackingNames.Value(Run.Format(value), TrackingNames.MaxParameterValueLength, "parameter", name, nameof(options)));
+        }
+
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in options.Tags)
+        {
+            TrackingNames.Key(name, "Tag", nameof(options));
+            tags[name] = context.Redactor.Redact(name, TrackingNames.Value(value, TrackingNames.MaxTagValueLength, "tag", name, nameof(options)));
+        }
+
+        if (options.ParentRunId is { } parent)
+        {
+            ValidateRunId(parent, nameof(options));
+        }
+
+        await context.EnsureExperimentAsync(experiment, null, null, cancellationToken).ConfigureAwait(false);
+        var now = context.TimeProvider.GetUtcNow();
+        var record = new RunRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString("N"),
+            Experiment = experiment,
+            Name = options.Name,
+            Description = options.Description,
+            ParentRunId = options.ParentRunId,
+            Status = RunStatus.Finished,
+            StartTime = now,
+            EndTime = now,
+            Revision = 1,
+            Source = await context.CaptureSourceAsync(cancellationToken).ConfigureAwait(false),
+            Parameters = parameters,
+            Tags = tags,
+        };
+        foreach (var artifact in artifacts.OrderBy(a => a.Path, StringComparer.Ordinal))
+        {
+            record.Artifacts.Add(new ArtifactRecord { Path = TrackingNames.ArtifactPath(artifact.Path), Sha256 = artifact.Sha256.ToString(), Size = artifact.Size });
+        }
+
+        foreach (var (name, summary) in metrics)
+        {
+            TrackingNames.Key(name, "Metric", nameof(metrics));
+            record.Metrics[name] = new MetricSummaryRecord { Last = summary.Last, LastStep = summary.LastStep, LastTimestamp = summary.LastTimestamp, Min = summary.Last, Max = summary.Last, Count = 1 };
+        }
+
+        // The summary first, then the record (a summary without a record is skipped by searches; the reverse would be missed).
+        await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
+        await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
+        return record.Id;
+    }
+
     /// <summary>Whether the stored record of a preset id is the one this start wrote (same start time, name and source).</summary>
     private static async Task<bool> IsOwnRecordAsync(TrackingContext context, RunRecord record)
     {
