@@ -2,10 +2,21 @@ namespace MlOps.Sdk.Monitoring;
 
 /// <summary>The result of a two-sample Kolmogorov–Smirnov test.</summary>
 /// <param name="Statistic">D: the largest distance between the two empirical distribution functions, in [0, 1]. From a profile, a lower bound (see docs/drift.md).</param>
-/// <param name="PValue">The two-sided p-value from the asymptotic Kolmogorov distribution.</param>
+/// <param name="PValue">The two-sided p-value (see <see cref="DriftStatistics.KolmogorovSmirnovPValue"/>).</param>
 /// <param name="ReferenceCount">The reference's size.</param>
 /// <param name="LiveCount">The live sample's size.</param>
-public sealed record KolmogorovSmirnovResult(double Statistic, double PValue, long ReferenceCount, long LiveCount);
+/// <param name="Method">How the p-value was computed: exactly, or from the asymptotic Kolmogorov distribution.</param>
+public sealed record KolmogorovSmirnovResult(double Statistic, double PValue, long ReferenceCount, long LiveCount, KolmogorovSmirnovMethod Method);
+
+/// <summary>How a Kolmogorov–Smirnov p-value was computed.</summary>
+public enum KolmogorovSmirnovMethod
+{
+    /// <summary>Exactly, by counting lattice paths (both samples at most <see cref="DriftStatistics.KolmogorovSmirnovExactLimit"/> values, p ≥ 1e-10).</summary>
+    Exact,
+
+    /// <summary>From the asymptotic Kolmogorov distribution (larger samples, or p below 1e-10 where only its order of magnitude matters).</summary>
+    Asymptotic,
+}
 
 /// <summary>The result of a chi-square test of homogeneity (reference against live counts per category).</summary>
 /// <param name="Statistic">Pearson's chi-square statistic, without continuity correction.</param>

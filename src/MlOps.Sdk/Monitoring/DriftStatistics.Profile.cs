@@ -69,7 +69,8 @@ public static partial class DriftStatistics
         d = Math.Max(d, LowerBound(sorted, profile.Min) / m);
         d = Math.Max(d, 1 - (UpperBoundCount(sorted, profile.Max) / m));
         var n = (long)total;
-        return new KolmogorovSmirnovResult(d, KolmogorovSmirnovPValue(d, n, sorted.Length), n, sorted.Length);
+        var pValue = PValueAndMethod(d, n, sorted.Length, out var method);
+        return new KolmogorovSmirnovResult(d, pValue, n, sorted.Length, method);
     }
 
     /// <summary>

@@ -65,8 +65,8 @@ public static partial class DriftStatistics
 
     /// <summary>
     /// The two-sample Kolmogorov–Smirnov test: D = supₓ |F(x) − G(x)| over the two empirical distribution functions
-    /// (ties handled exactly), and the two-sided p-value from the asymptotic Kolmogorov distribution
-    /// (<see cref="KolmogorovSmirnovPValue"/>).
+    /// (ties handled exactly), and its two-sided p-value, exact for samples up to <see cref="KolmogorovSmirnovExactLimit"/>
+    /// values and asymptotic beyond (<see cref="KolmogorovSmirnovPValue"/>).
     /// </summary>
     /// <param name="reference">The reference sample.</param>
     /// <param name="live">The live sample.</param>
@@ -95,20 +95,32 @@ public static partial class DriftStatistics
             d = Math.Max(d, Math.Abs((i / n) - (j / m)));
         }
 
-        return new KolmogorovSmirnovResult(d, KolmogorovSmirnovPValue(d, a.Length, b.Length), a.Length, b.Length);
+        var p = PValueAndMethod(d, a.Length, b.Length, out var method);
+        return new KolmogorovSmirnovResult(d, p, a.Length, b.Length, method);
     }
 
+    /// <summary>The largest sample size for which <see cref="KolmogorovSmirnovPValue"/> is exact: 10,000 (SciPy's rule for <c>ks_2samp(method="auto")</c>).</summary>
+    public const int KolmogorovSmirnovExactLimit = 10_000;
+
     /// <summary>
-    /// The two-sided p-value of a two-sample Kolmogorov–Smirnov statistic from the asymptotic Kolmogorov distribution:
-    /// P(K &gt; λ) with λ = D · √(n·m / (n + m)) and P(K &gt; λ) = 2 Σₖ₌₁ (−1)ᵏ⁻¹ e^(−2k²λ²) — SciPy's
-    /// <c>kstwobign.sf</c>, its <c>ks_2samp(method="asymp")</c> before SciPy 1.5.
+    /// The two-sided p-value P(D ≥ <paramref name="statistic"/>) of a two-sample Kolmogorov–Smirnov statistic under
+    /// the null hypothesis (continuous distributions, no ties). While both sizes are at most
+    /// <see cref="KolmogorovSmirnovExactLimit"/>, it is exact: the share of monotone lattice paths from (0, 0) to
+    /// (n, m) that leave the band |i/n − j/m| &lt; D, by dynamic programming over probabilities in O(n·m) time and O(m)
+    /// memory (SciPy's <c>ks_2samp(method="exact")</c> gives the same values). Beyond, or where the exact
+    /// value is below 1e-10 (where 1 − P(inside) loses its relative precision), it is the asymptotic Kolmogorov
+    /// distribution: P(K &gt; λ) with λ = D · √(n·m / (n + m)) and P(K &gt; λ) = 2 Σₖ₌₁ (−1)ᵏ⁻¹ e^(−2k²λ²) (SciPy's
+    /// <c>kstwobign.sf</c>). MathNet.Numerics has no Kolmogorov distribution, hence both are computed here.
     /// </summary>
     /// <param name="statistic">D, in [0, 1].</param>
     /// <param name="referenceCount">n, the reference's size.</param>
     /// <param name="liveCount">m, the live sample's size.</param>
-    /// <returns>The p-value, in [0, 1]. Slightly conservative (larger than the exact one) for small samples; see docs/drift.md.</returns>
+    /// <returns>The p-value, in [0, 1].</returns>
     /// <exception cref="ArgumentOutOfRangeException">The statistic is not in [0, 1] or a size is not positive.</exception>
     public static double KolmogorovSmirnovPValue(double statistic, long referenceCount, long liveCount)
+        => PValueAndMethod(statistic, referenceCount, liveCount, out _);
+
+    internal static double PValueAndMethod(double statistic, long referenceCount, long liveCount, out KolmogorovSmirnovMethod method)
     {
         if (!(statistic >= 0 && statistic <= 1))
         {
@@ -117,8 +129,54 @@ public static partial class DriftStatistics
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(referenceCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(liveCount);
+        if (Math.Max(referenceCount, liveCount) <= KolmogorovSmirnovExactLimit)
+        {
+            var exact = KolmogorovSmirnovExact(statistic, (int)referenceCount, (int)liveCount);
+            if (exact >= 1e-10)
+            {
+                method = KolmogorovSmirnovMethod.Exact;
+                return exact;
+            }
+        }
+
+        method = KolmogorovSmirnovMethod.Asymptotic;
         var effective = (double)referenceCount * liveCount / ((double)referenceCount + liveCount);
         return KolmogorovSurvival(statistic * Math.Sqrt(effective));
+    }
+
+    /// <summary>
+    /// P(D ≥ d) for sizes n and m. Under the null hypothesis every monotone lattice path from (0, 0) to (n, m) is equally
+    /// likely; u(i, j), the probability that a uniformly random path to (i, j) stayed strictly inside the band, obeys
+    /// u(i, j) = (i · u(i − 1, j) + j · u(i, j − 1)) / (i + j) inside and 0 outside. Every value stays in [0, 1], so
+    /// nothing overflows or underflows (counting paths, or R's scaled counts, does for thousands of values).
+    /// </summary>
+    internal static double KolmogorovSmirnovExact(double statistic, int n, int m)
+    {
+        if (n > m)
+        {
+            (n, m) = (m, n);
+        }
+
+        // (i, j) is outside the band when |i/n − j/m| ≥ D, in integers: |i·m − j·n| ≥ ⌈D·n·m⌉ (1e-7 absorbs rounding of D).
+        var limit = (long)Math.Floor((statistic * n * (double)m) - 1e-7) + 1;
+        var u = new double[m + 1];
+        u[0] = limit > 0 ? 1 : 0;
+        for (var j = 1; j <= m; j++)
+        {
+            u[j] = (long)j * n >= limit ? 0 : u[j - 1];
+        }
+
+        for (var i = 1; i <= n; i++)
+        {
+            var im = (long)i * m;
+            u[0] = im >= limit ? 0 : u[0];
+            for (var j = 1; j <= m; j++)
+            {
+                u[j] = Math.Abs(im - ((long)j * n)) >= limit ? 0 : ((i * u[j]) + (j * u[j - 1])) / (i + j);
+            }
+        }
+
+        return Math.Clamp(1 - u[m], 0, 1);
     }
 
     /// <summary>
