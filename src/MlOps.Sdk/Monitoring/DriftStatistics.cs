@@ -129,7 +129,11 @@ public static partial class DriftStatistics
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(referenceCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(liveCount);
-        if (Math.Max(referenceCount, liveCount) <= KolmogorovSmirnovExactLimit)
+        var effective = (double)referenceCount * liveCount / ((double)referenceCount + liveCount);
+        var asymptotic = KolmogorovSurvival(statistic * Math.Sqrt(effective));
+
+        // Where even the (conservative) asymptotic value is far below 1e-10, the exact one would be replaced anyway.
+        if (Math.Max(referenceCount, liveCount) <= KolmogorovSmirnovExactLimit && asymptotic >= 1e-12)
         {
             var exact = KolmogorovSmirnovExact(statistic, (int)referenceCount, (int)liveCount);
             if (exact >= 1e-10)
@@ -140,8 +144,7 @@ public static partial class DriftStatistics
         }
 
         method = KolmogorovSmirnovMethod.Asymptotic;
-        var effective = (double)referenceCount * liveCount / ((double)referenceCount + liveCount);
-        return KolmogorovSurvival(statistic * Math.Sqrt(effective));
+        return asymptotic;
     }
 
     /// <summary>
@@ -157,22 +160,32 @@ public static partial class DriftStatistics
             (n, m) = (m, n);
         }
 
-        // (i, j) is outside the band when |i/n − j/m| ≥ D, in integers: |i·m − j·n| ≥ ⌈D·n·m⌉ (1e-7 absorbs rounding of D).
+        // (i, j) is outside the band when |i/n − j/m| ≥ D, in integers: |i·m − j·n| ≥ ⌈D·n·m⌉ (1e-7 absorbs rounding
+        // of D). Only the band is visited (about 2·D·m cells a row); cells it leaves behind are zeroed.
         var limit = (long)Math.Floor((statistic * n * (double)m) - 1e-7) + 1;
-        var u = new double[m + 1];
-        u[0] = limit > 0 ? 1 : 0;
-        for (var j = 1; j <= m; j++)
+        if (limit <= 0)
         {
-            u[j] = (long)j * n >= limit ? 0 : u[j - 1];
+            return 1;
         }
 
+        var u = new double[m + 1];
+        u[0] = 1;
+        for (var j = 1; j <= m && (long)j * n < limit; j++)
+        {
+            u[j] = 1;
+        }
+
+        var previousLow = 0;
         for (var i = 1; i <= n; i++)
         {
             var im = (long)i * m;
-            u[0] = im >= limit ? 0 : u[0];
-            for (var j = 1; j <= m; j++)
+            var low = (int)Math.Max(0, FloorDiv(im - limit, n) + 1);
+            var high = (int)Math.Min(m, CeilDiv(im + limit, n) - 1);
+            Array.Clear(u, previousLow, Math.Min(low, m + 1) - previousLow);
+            previousLow = low;
+            for (var j = low; j <= high; j++)
             {
-                u[j] = Math.Abs(im - ((long)j * n)) >= limit ? 0 : ((i * u[j]) + (j * u[j - 1])) / (i + j);
+                u[j] = j == 0 ? u[0] : ((i * u[j]) + (j * u[j - 1])) / (i + j);
             }
         }
 
@@ -506,6 +519,10 @@ public static partial class DriftStatistics
 
     internal static double Normalize(double distance, double spread)
         => spread > 0 ? distance / spread : distance == 0 ? 0 : double.PositiveInfinity;
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    private static long CeilDiv(long a, long b) => -FloorDiv(-a, b);
 
     private static double Square(double x) => x * x;
 }
