@@ -91,6 +91,50 @@ public sealed class DriftStatisticsTests
         }
     }
 
+    /// <summary>Every monotone lattice path from (0, 0) to (n, m) enumerated: P(D ≥ d) by brute force equals the banded recursion, for every achievable d.</summary>
+    [Test]
+    public void KolmogorovSmirnovExact_SmallSizes_MatchesEnumeratingEveryPath()
+    {
+        for (var n = 1; n <= 7; n++)
+        {
+            for (var m = 1; m <= 7; m++)
+            {
+                var statistics = new List<double>();
+                for (var mask = 0; mask < 1 << (n + m); mask++)
+                {
+                    if (System.Numerics.BitOperations.PopCount((uint)mask) != n)
+                    {
+                        continue;
+                    }
+
+                    int i = 0, j = 0;
+                    var d = 0.0;
+                    for (var step = 0; step < n + m; step++)
+                    {
+                        if ((mask & (1 << step)) != 0)
+                        {
+                            i++;
+                        }
+                        else
+                        {
+                            j++;
+                        }
+
+                        d = Math.Max(d, Math.Abs(((double)i / n) - ((double)j / m)));
+                    }
+
+                    statistics.Add(d);
+                }
+
+                foreach (var d in statistics.Distinct())
+                {
+                    var expected = (double)statistics.Count(s => s >= d - 1e-12) / statistics.Count;
+                    Assert.That(DriftStatistics.KolmogorovSmirnovExact(d, n, m), Is.EqualTo(expected).Within(1e-12), $"n = {n}, m = {m}, D = {d}");
+                }
+            }
+        }
+    }
+
     [TestCaseSource(nameof(CategoricalCases))]
     public void ChiSquarePsiJensenShannon_Fixture_MatchSciPy(string name)
     {
