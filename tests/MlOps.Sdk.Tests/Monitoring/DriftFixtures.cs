@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlOps.Sdk.Testing;
 
 namespace MlOps.Sdk.Tests.Monitoring;
 
@@ -7,8 +8,7 @@ internal static class DriftFixtures
 {
     private static readonly Lazy<JsonElement> Root = new(() =>
     {
-        var path = Path.Combine(TestContext.CurrentContext.TestDirectory, "Monitoring", "Fixtures", "drift_fixtures.json");
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "tests", "MlOps.Sdk.Tests", "Monitoring", "Fixtures", "drift_fixtures.json")));
         return document.RootElement.Clone();
     });
 
@@ -30,11 +30,5 @@ internal static class DriftFixtures
 
     private static JsonElement Find(string kind, string name) => Root.Value.GetProperty(kind).EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 
-    // Read the names without TestContext (NUnit evaluates test sources before any test runs).
-    private static IEnumerable<string> Names(string kind)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "Monitoring", "Fixtures", "drift_fixtures.json");
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return [.. document.RootElement.GetProperty(kind).EnumerateArray().Select(c => c.GetProperty("name").GetString()!)];
-    }
+    private static IEnumerable<string> Names(string kind) => [.. Root.Value.GetProperty(kind).EnumerateArray().Select(c => c.GetProperty("name").GetString()!)];
 }
