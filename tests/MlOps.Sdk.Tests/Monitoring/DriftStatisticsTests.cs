@@ -322,6 +322,25 @@ public sealed class DriftStatisticsTests
     }
 
     [Test]
+    public void Numeric_ConstantReference_SameValueIsStableAnotherDrifts()
+    {
+        double[] reference = [.. Enumerable.Repeat(5.0, 300)];
+        var data = new MLContext(0).Data.LoadFromEnumerable(reference.Select(v => new Row { X = v }));
+        var column = new ColumnProfile(DatasetProfiler.Run(data, profile: true, CancellationToken.None).Profile!.Columns.Single());
+        double[] same = [.. Enumerable.Repeat(5.0, 200)], other = [.. Enumerable.Repeat(6.0, 200)];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(DriftDetector.Numeric("x", reference, same).Status, Is.EqualTo(DriftStatus.Stable));
+            Assert.That(DriftDetector.Numeric("x", reference, other).Status, Is.EqualTo(DriftStatus.Drifted));
+            Assert.That(DriftDetector.Numeric(column, same).Status, Is.EqualTo(DriftStatus.Stable));
+            Assert.That(DriftDetector.Numeric(column, other).Status, Is.EqualTo(DriftStatus.Drifted));
+            Assert.That(DriftDetector.Numeric(column, other).Wasserstein, Is.EqualTo(1).Within(1e-12));
+            Assert.That(DriftDetector.Numeric(column, other).NormalizedWasserstein, Is.EqualTo(double.PositiveInfinity));
+        });
+    }
+
+    [Test]
     public void Report_SharesOfDriftedFeatures_SkipsNotEvaluated()
     {
         var reference = Gaussian(9, 1_000, 0);
