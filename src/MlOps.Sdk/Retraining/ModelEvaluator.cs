@@ -34,30 +34,22 @@ public abstract class ModelEvaluator
                 }
 
                 var m = ml.BinaryClassification.Evaluate(scored, labelColumn);
-                return new Dictionary<string, double>
-                {
-                    ["auc"] = m.AreaUnderRocCurve,
-                    ["auprc"] = m.AreaUnderPrecisionRecallCurve,
-                    ["accuracy"] = m.Accuracy,
-                    ["f1"] = m.F1Score,
-                    ["precision"] = m.PositivePrecision,
-                    ["recall"] = m.PositiveRecall,
-                    ["log-loss"] = m.LogLoss,
-                };
+                var metrics = Binary(m);
+                metrics["log-loss"] = m.LogLoss;
+                return metrics;
             })
-            : new Delegating(["auc", "auprc", "accuracy", "f1", "precision", "recall"], (ml, scored) =>
-            {
-                var m = ml.BinaryClassification.EvaluateNonCalibrated(scored, labelColumn);
-                return new Dictionary<string, double>
-                {
-                    ["auc"] = m.AreaUnderRocCurve,
-                    ["auprc"] = m.AreaUnderPrecisionRecallCurve,
-                    ["accuracy"] = m.Accuracy,
-                    ["f1"] = m.F1Score,
-                    ["precision"] = m.PositivePrecision,
-                    ["recall"] = m.PositiveRecall,
-                };
-            });
+            : new Delegating(["auc", "auprc", "accuracy", "f1", "precision", "recall"], (ml, scored) => Binary(ml.BinaryClassification.EvaluateNonCalibrated(scored, labelColumn)));
+
+    /// <summary>The metrics calibrated and uncalibrated binary classifiers share.</summary>
+    private static Dictionary<string, double> Binary(Microsoft.ML.Data.BinaryClassificationMetrics m) => new()
+    {
+        ["auc"] = m.AreaUnderRocCurve,
+        ["auprc"] = m.AreaUnderPrecisionRecallCurve,
+        ["accuracy"] = m.Accuracy,
+        ["f1"] = m.F1Score,
+        ["precision"] = m.PositivePrecision,
+        ["recall"] = m.PositiveRecall,
+    };
 
     /// <summary>Regression: <c>mae</c>, <c>mse</c>, <c>rmse</c>, <c>r2</c>.</summary>
     /// <param name="labelColumn">The label column.</param>

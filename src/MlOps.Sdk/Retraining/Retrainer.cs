@@ -146,7 +146,7 @@ public class Retrainer<TOptions>
         var start = new StartRunOptions { Name = $"retrain {ModelName}" };
         start.Tags[RetrainingTags.Model] = ModelName;
         start.Tags[RetrainingTags.Trigger] = occurrence.Kind.ToString();
-        start.Tags[RetrainingTags.TriggerReason] = Truncate(occurrence.Reason);
+        start.Tags[RetrainingTags.TriggerReason] = RetrainingTags.Clip(occurrence.Reason);
         start.Tags[RetrainingTags.Outcome] = "running";
         var run = await _client.Runs.StartAsync(Experiment, start, cancellationToken).ConfigureAwait(false);
         await using var disposeRun = run.ConfigureAwait(false);
@@ -162,7 +162,7 @@ public class Retrainer<TOptions>
             var cancelled = ex is OperationCanceledException;
             var outcome = cancelled ? "cancelled" : RetrainingTags.Value(RetrainingOutcome.Failed);
             run.SetTag(RetrainingTags.Outcome, outcome);
-            run.SetTag(RetrainingTags.Reason, Truncate($"{ex.GetType().Name}: {ex.Message}"));
+            run.SetTag(RetrainingTags.Reason, RetrainingTags.Clip($"{ex.GetType().Name}: {ex.Message}"));
             await run.EndWithAsync(ex).ConfigureAwait(false);
             if (cancelled)
             {
@@ -248,7 +248,7 @@ public class Retrainer<TOptions>
             }
 
             run.SetTag(RetrainingTags.Outcome, RetrainingTags.Value(outcome));
-            run.SetTag(RetrainingTags.Reason, Truncate(reason));
+            run.SetTag(RetrainingTags.Reason, RetrainingTags.Clip(reason));
             return new RetrainingAttempt(run.Id, ModelName, occurrence.Kind, outcome, reason, challenger.Version, champion?.Version, challengerMetrics, championMetrics);
         }
     }
@@ -279,7 +279,6 @@ public class Retrainer<TOptions>
         }
     }
 
-    private static string Truncate(string text) => text.Length > 400 ? text[..400] : text;
 }
 
 /// <summary>The tags an attempt's run carries, searchable: <c>tags.mlops.retraining.outcome = 'rejected'</c>.</summary>
@@ -294,6 +293,9 @@ internal static class RetrainingTags
     public const string Champion = "mlops.retraining.champion";
     public const string Run = "mlops.retraining.run";
     public const string DecidedBy = "mlops.retraining.decided_by";
+
+    /// <summary>A reason cut to what a tag holds well (400 characters).</summary>
+    public static string Clip(string text) => text.Length > 400 ? text[..400] : text;
 
     /// <summary>A share as a percentage: 0.05 is <c>5%</c>, 0.125 is <c>12.5%</c>, whatever the culture.</summary>
     public static string Percent(double share) => (share * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";

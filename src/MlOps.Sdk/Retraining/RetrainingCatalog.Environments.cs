@@ -79,7 +79,7 @@ public partial class RetrainingCatalog
         catch (Exception ex)
         {
             run.SetTag(PromotionTags.Outcome, ex is OperationCanceledException ? "cancelled" : RetrainingTags.Value(RetrainingOutcome.Failed));
-            run.SetTag(PromotionTags.Reason, Clip($"{ex.GetType().Name}: {ex.Message}"));
+            run.SetTag(PromotionTags.Reason, RetrainingTags.Clip($"{ex.GetType().Name}: {ex.Message}"));
             await run.EndWithAsync(ex).ConfigureAwait(false);
             EnvironmentPromotionLog.Failed(_logger, ex, source.Uri, target.Environment, run.Id);
             throw;
@@ -105,7 +105,7 @@ public partial class RetrainingCatalog
         EnvironmentPromotion Result(EnvironmentPromotionOutcome outcome, string why, int? copy, Dictionary<string, double> challengerMetrics, Dictionary<string, double> championMetrics)
         {
             run.SetTag(PromotionTags.Outcome, PromotionTags.Value(outcome));
-            run.SetTag(PromotionTags.Reason, Clip(why));
+            run.SetTag(PromotionTags.Reason, RetrainingTags.Clip(why));
             return new EnvironmentPromotion(run.Id, source.Name, outcome, why, source.Uri, _client.Environment, copy, champion?.Version, gate.Alias, challengerMetrics, championMetrics);
         }
 
@@ -139,9 +139,9 @@ public partial class RetrainingCatalog
             return Result(EnvironmentPromotionOutcome.Rejected, Moved(gate.Alias, champion?.Version, now?.Version, why), null, challengerMetrics, championMetrics);
         }
 
-        var copy = await _client.Models.PromoteToAsync(source.Ref, target.Models, Clip($"{reason} (promotion run {run.Id})"), aliasName: null, cancellationToken).ConfigureAwait(false);
+        var copy = await _client.Models.PromoteToAsync(source.Ref, target.Models, RetrainingTags.Clip($"{reason} (promotion run {run.Id})"), aliasName: null, cancellationToken).ConfigureAwait(false);
         run.SetTag(PromotionTags.TargetVersion, copy.Version.ToString(CultureInfo.InvariantCulture));
-        var history = Clip($"{reason} (promotion run {run.Id}, from {_client.Environment} {source.Uri}: {why})");
+        var history = RetrainingTags.Clip($"{reason} (promotion run {run.Id}, from {_client.Environment} {source.Uri}: {why})");
         if (!await target.Models.PromoteIfAsync(source.Name, gate.Alias, copy.Version, champion?.Version, history, null, cancellationToken).ConfigureAwait(false))
         {
             now = await AliasVersionAsync(target, source.Name, gate.Alias, cancellationToken).ConfigureAwait(false);
@@ -180,5 +180,4 @@ public partial class RetrainingCatalog
         }
     }
 
-    private static string Clip(string text) => text.Length > 400 ? text[..400] : text;
 }

@@ -152,7 +152,7 @@ public partial class RetrainingCatalog
         bool promoted;
         try
         {
-            promoted = await _client.Models.PromoteIfAsync(model, approval.Alias, version, approval.Champion, Truncate(why), user, cancellationToken).ConfigureAwait(false);
+            promoted = await _client.Models.PromoteIfAsync(model, approval.Alias, version, approval.Champion, RetrainingTags.Clip(why), user, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -468,7 +468,7 @@ public partial class RetrainingCatalog
     private async Task TagAttemptAsync(string runId, RetrainingOutcome outcome, string reason, string? user, CancellationToken cancellationToken)
     {
         await _client.Runs.SetTagAsync(runId, RetrainingTags.Outcome, RetrainingTags.Value(outcome), cancellationToken).ConfigureAwait(false);
-        await _client.Runs.SetTagAsync(runId, RetrainingTags.Reason, Truncate(reason), cancellationToken).ConfigureAwait(false);
+        await _client.Runs.SetTagAsync(runId, RetrainingTags.Reason, RetrainingTags.Clip(reason), cancellationToken).ConfigureAwait(false);
         if (user is not null)
         {
             await _client.Runs.SetTagAsync(runId, RetrainingTags.DecidedBy, user, cancellationToken).ConfigureAwait(false);
@@ -493,7 +493,6 @@ public partial class RetrainingCatalog
     private static string Describe(ApprovalRecord record)
         => record.State == "superseded" ? record.Reason ?? "superseded" : $"{record.State} by {record.DecidedBy} at {record.DecidedAt:u}: {record.Reason}";
 
-    private static string Truncate(string text) => text.Length > 400 ? text[..400] : text;
 }
 
 /// <summary>A challenger that waits for a person's decision.</summary>

@@ -293,19 +293,7 @@ public partial class RunCatalog
         RunScope.EnterSdk();
         try
         {
-            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, value) in options.Parameters)
-            {
-                TrackingNames.Key(name, "Parameter", nameof(options));
-                parameters[name] = context.Redactor.Redact(name, TrackingNames.Value(Run.Format(value), TrackingNames.MaxParameterValueLength, "parameter", name, nameof(options)));
-            }
-
-            var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, value) in options.Tags)
-            {
-                TrackingNames.Key(name, "Tag", nameof(options));
-                tags[name] = context.Redactor.Redact(name, TrackingNames.Value(value, TrackingNames.MaxTagValueLength, "tag", name, nameof(options)));
-            }
+            var (parameters, tags) = StartFields(context, options);
 
             if (options.ParentRunId is { } parent)
             {
@@ -389,19 +377,7 @@ public partial class RunCatalog
     internal async Task<string> RecordFinishedAsync(string experiment, StartRunOptions options, IReadOnlyList<RunArtifact> artifacts, IReadOnlyDictionary<string, MetricSummary> metrics, CancellationToken cancellationToken)
     {
         var context = _context;
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in options.Parameters)
-        {
-            TrackingNames.Key(name, "Parameter", nameof(options));
-            parameters[name] = context.Redactor.Redact(name, TrackingNames.Value(Run.Format(value), TrackingNames.MaxParameterValueLength, "parameter", name, nameof(options)));
-        }
-
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in options.Tags)
-        {
-            TrackingNames.Key(name, "Tag", nameof(options));
-            tags[name] = context.Redactor.Redact(name, TrackingNames.Value(value, TrackingNames.MaxTagValueLength, "tag", name, nameof(options)));
-        }
+        var (parameters, tags) = StartFields(context, options);
 
         if (options.ParentRunId is { } parent)
         {
@@ -440,6 +416,26 @@ public partial class RunCatalog
         await context.Index.AppendAsync(record, cancellationToken).ConfigureAwait(false);
         await context.Records.CreateAsync(TrackingKeys.Run(record.Id), record, TrackingJsonContext.Default.RunRecord, cancellationToken).ConfigureAwait(false);
         return record.Id;
+    }
+
+    /// <summary>A new run's parameters and tags from its start options: names checked, values formatted, bounded and redacted.</summary>
+    private static (Dictionary<string, string> Parameters, Dictionary<string, string> Tags) StartFields(TrackingContext context, StartRunOptions options)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in options.Parameters)
+        {
+            TrackingNames.Key(name, "Parameter", nameof(options));
+            parameters[name] = context.Redactor.Redact(name, TrackingNames.Value(Run.Format(value), TrackingNames.MaxParameterValueLength, "parameter", name, nameof(options)));
+        }
+
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in options.Tags)
+        {
+            TrackingNames.Key(name, "Tag", nameof(options));
+            tags[name] = context.Redactor.Redact(name, TrackingNames.Value(value, TrackingNames.MaxTagValueLength, "tag", name, nameof(options)));
+        }
+
+        return (parameters, tags);
     }
 
     /// <summary>Whether the stored record of a preset id is the one this start wrote (same start time, name and source).</summary>
