@@ -14,7 +14,7 @@ namespace MlOps.Sdk;
 /// <summary>
 /// The entry point of MlOps.Sdk: one thread-safe object per store, through which runs, datasets, models and the rest
 /// are reached (<c>client.Runs</c>, <c>client.Experiments</c>, <c>client.Datasets</c>, <c>client.Models</c>,
-/// <c>client.Studies</c>, <c>client.Pipelines</c>, <c>client.Content</c>; more as the features arrive).
+/// <c>client.Studies</c>, <c>client.Pipelines</c>, <c>client.Retraining</c>, <c>client.Monitoring</c>, <c>client.Content</c>).
 /// </summary>
 /// <remarks>
 /// Create one and share it: directly with <see cref="CreateDefault"/> or a constructor, or through dependency injection
@@ -39,6 +39,7 @@ public class MlOpsClient
     private readonly StudyCatalog _studies = null!;
     private readonly PipelineCatalog _pipelines = null!;
     private readonly Retraining.RetrainingCatalog _retraining = null!;
+    private readonly Monitoring.MonitoringCatalog _monitoring = null!;
 
     /// <summary>Creates a client on the store that <paramref name="options"/> describe.</summary>
     /// <param name="options">The configuration; validated here.</param>
@@ -86,6 +87,7 @@ public class MlOpsClient
         _studies = new StudyCatalog(this);
         _pipelines = new PipelineCatalog(this);
         _retraining = new Retraining.RetrainingCatalog(this);
+        _monitoring = new Monitoring.MonitoringCatalog(this);
     }
 
     /// <summary>Gets the store everything is kept in.</summary>
@@ -114,6 +116,9 @@ public class MlOpsClient
 
     /// <summary>Gets retraining: retrainers from policies, requests (manual, alerts), approvals, rollback.</summary>
     public virtual Retraining.RetrainingCatalog Retraining => _retraining;
+
+    /// <summary>Gets monitoring: ground truth for logged predictions, live performance, drift against the training data, alerts, reports, diagnosis queries and retention.</summary>
+    public virtual Monitoring.MonitoringCatalog Monitoring => _monitoring;
 
     /// <summary>Gets the environment this client works in (development, test, acceptance, production, ...).</summary>
     public virtual string Environment => _environment;
