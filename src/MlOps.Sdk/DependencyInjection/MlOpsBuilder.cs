@@ -88,6 +88,35 @@ public sealed class MlOpsBuilder
     }
 
     /// <summary>
+    /// Adds a monitor that checks a model in the background while the host runs: every
+    /// <see cref="Monitoring.MonitoringHostOptions.Interval"/> it measures what the rules need over the lookback and raises
+    /// their alerts (logged, <see cref="Monitoring.MonitorOptions.OnAlert"/>, <c>client.Monitoring.AlertRaised</c>, and a
+    /// retraining request for rules that ask for one).
+    /// </summary>
+    /// <param name="monitor">Creates the monitor's options, once, from the service provider (checked then).</param>
+    /// <param name="configure">Changes the interval.</param>
+    /// <returns>This builder.</returns>
+    public MlOpsBuilder AddMonitoring(Func<IServiceProvider, Monitoring.MonitorOptions> monitor, Action<Monitoring.MonitoringHostOptions>? configure = null)
+    {
+        Guard.NotNull(monitor);
+        var options = new Monitoring.MonitoringHostOptions();
+        configure?.Invoke(options);
+        OptionsValidation.ThrowIfInvalid(options);
+        Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(services =>
+        {
+            var checkedOptions = monitor(services);
+            Monitoring.MonitoringCatalog.ValidateMonitor(checkedOptions);
+            return new Monitoring.MonitoringHostedService(
+                services.GetRequiredService<MlOpsClient>(),
+                checkedOptions,
+                options,
+                services.GetService<TimeProvider>() ?? TimeProvider.System,
+                Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<Monitoring.MonitoringCatalog>(services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+        });
+        return this;
+    }
+
+    /// <summary>
     /// Uses a store created by code instead of the one the options describe (for example an
     /// <see cref="AzureBlobObjectStore"/> with a particular credential, or a decorator around one).
     /// </summary>
