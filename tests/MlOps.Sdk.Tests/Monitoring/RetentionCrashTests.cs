@@ -2,7 +2,6 @@ using MlOps.Sdk.Monitoring;
 using MlOps.Sdk.Serving;
 using MlOps.Sdk.Testing;
 using MlOps.Sdk.Tests.Infrastructure;
-using Parquet.Serialization;
 using static MlOps.Sdk.Tests.Monitoring.RetentionTestLogs;
 
 namespace MlOps.Sdk.Tests.Monitoring;
@@ -54,9 +53,7 @@ public sealed class RetentionCrashTests(StoreKind kind)
 
         keys = await KeysAsync(_test.Store, PredictionPartition("delays", day));
         Assert.That(keys, Has.Count.EqualTo(1));
-        var stored = await _test.Store.ReadAsync(keys[0]);
-        using var stream = stored!.Content.ToStream();
-        var raw = (await ParquetSerializer.DeserializeAsync<PredictionLogRow>(stream)).Data;
+        var raw = await ReadParquetAsync<PredictionLogRow>(_test.Store, keys[0]);
         Assert.That(raw.Select(r => r.Id), Is.EquivalentTo(rows.Select(r => r.Id)), "one file, each row once");
         Assert.That(again.RowsRead - again.RowsWritten, Is.EqualTo(60L - (10 * deletes)), "the duplicates the crash left (the rows of the old files still there)");
         Assert.That(await KeysAsync(_test.Store, FeedbackPartition(day)), Has.Count.EqualTo(1));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MlOps.Sdk.Serving;
 using MlOps.Sdk.Storage;
+using Parquet.Serialization;
 
 namespace MlOps.Sdk.Tests.Monitoring;
 
@@ -46,4 +47,13 @@ internal static class RetentionTestLogs
     public static string PredictionPartition(string model, DateTime day) => $"monitoring/predictions/model={model}/date={day:yyyy-MM-dd}/";
 
     public static string FeedbackPartition(DateTime day) => $"monitoring/feedback/date={day:yyyy-MM-dd}/";
+
+    /// <summary>The rows of one Parquet file, as stored (no de-duplication).</summary>
+    public static async Task<IList<T>> ReadParquetAsync<T>(ObjectStore store, string key)
+        where T : class, new()
+    {
+        var stored = await store.ReadAsync(key) ?? throw new FileNotFoundException(key);
+        using var stream = stored.Content.ToStream();
+        return (await ParquetSerializer.DeserializeAsync<T>(stream)).Data;
+    }
 }

@@ -4,7 +4,6 @@ using MlOps.Sdk.Monitoring;
 using MlOps.Sdk.Serving;
 using MlOps.Sdk.Testing;
 using MlOps.Sdk.Tests.Infrastructure;
-using Parquet.Serialization;
 using static MlOps.Sdk.Tests.Monitoring.RetentionTestLogs;
 
 namespace MlOps.Sdk.Tests.Monitoring;
@@ -87,7 +86,7 @@ public sealed class RetentionTests(StoreKind kind)
         var counts = new List<int>();
         foreach (var key in keys)
         {
-            counts.Add((await ReadFileAsync<PredictionLogRow>(key)).Count);
+            counts.Add((await ReadParquetAsync<PredictionLogRow>(_test.Store, key)).Count);
         }
 
         Assert.That(counts, Is.EquivalentTo(new[] { 10, 10, 5 }));
@@ -195,17 +194,9 @@ public sealed class RetentionTests(StoreKind kind)
         var rows = new List<T>();
         foreach (var key in await KeysAsync(_test.Store, partition))
         {
-            rows.AddRange(await ReadFileAsync<T>(key));
+            rows.AddRange(await ReadParquetAsync<T>(_test.Store, key));
         }
 
         return rows;
-    }
-
-    private async Task<IList<T>> ReadFileAsync<T>(string key)
-        where T : class, new()
-    {
-        var stored = await _test.Store.ReadAsync(key);
-        using var stream = stored!.Content.ToStream();
-        return (await ParquetSerializer.DeserializeAsync<T>(stream)).Data;
     }
 }
