@@ -2,6 +2,7 @@
 //   worker <command> --store FileSystem|AzureBlob --target <folder | connection-string|container> [options]
 // Commands print one line per event on stdout; the test that started the worker parses them.
 using System.Globalization;
+using Azure;
 using Microsoft.ML;
 using MlOps.Sdk.Storage;
 using MlOps.Sdk.Testing;
@@ -233,8 +234,16 @@ try
 
             break;
 
+        case "compact-and-hang":
+            // Compacts the monitoring logs, letting through --deletes deletes of old files, then hangs in the next one
+            // (the new files are written by then) until the test kills the process: a crash mid-compaction.
+            var hangingStore = new HangingDeleteStore(store, IntOption("deletes"));
+            await TrackingClient(hangingStore).Monitoring.CompactAsync();
+            Console.WriteLine("COMPACTED");
+            break;
+
         default:
-            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang, run-pipeline, retrain-pass, retrain-now.");
+            Console.Error.WriteLine("Commands: open-loop, track-and-hang, track-runs, create-race, increment, write-loop, cache-read, register-dataset, register-models, search, search-and-hang, run-pipeline, retrain-pass, retrain-now, compact-and-hang.");
             return 2;
     }
 
@@ -349,5 +358,42 @@ internal static class WorkerRetraining
     internal sealed class Options
     {
         public string Data { get; set; } = "datasets:/points@latest";
+    }
+}
+
+/// <summary>A store whose deletes go through until <c>allowed</c> have, then hang (printing HANGING) until the process is killed.</summary>
+internal sealed class HangingDeleteStore(ObjectStore inner, int allowed) : ObjectStore
+{
+    private int _deletes;
+
+    public override Uri Location => inner.Location;
+
+    protected override Task<DateTimeOffset> GetCurrentTimeCoreAsync(CancellationToken cancellationToken) => inner.GetCurrentTimeAsync(cancellationToken);
+
+    protected override Task<ObjectProperties?> GetPropertiesCoreAsync(string key, CancellationToken cancellationToken) => inner.GetPropertiesAsync(key, cancellationToken);
+
+    protected override Task<StoredObject?> ReadCoreAsync(string key, CancellationToken cancellationToken) => inner.ReadAsync(key, cancellationToken);
+
+    protected override Task<ObjectProperties> WriteCoreAsync(string key, BinaryData content, WriteCondition condition, CancellationToken cancellationToken) => inner.WriteAsync(key, content, condition, cancellationToken);
+
+    protected override Task<ObjectProperties> UploadCoreAsync(string key, Stream content, WriteCondition condition, CancellationToken cancellationToken) => inner.UploadAsync(key, content, condition, cancellationToken);
+
+    protected override Task<Stream> OpenReadCoreAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
+
+    protected override Task<ObjectProperties> DownloadToCoreAsync(string key, Stream destination, CancellationToken cancellationToken) => inner.DownloadToAsync(key, destination, cancellationToken);
+
+    protected override Task<ObjectPage> ListPageCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) => inner.ListPageAsync(prefix, continuationToken, pageSize, cancellationToken);
+
+    protected override async Task<bool> DeleteCoreAsync(string key, ETag? ifMatch, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _deletes) > allowed)
+        {
+            Console.WriteLine($"HANGING {key}");
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        var deleted = await inner.DeleteAsync(key, ifMatch, cancellationToken);
+        Console.WriteLine($"DELETED {key}");
+        return deleted;
     }
 }

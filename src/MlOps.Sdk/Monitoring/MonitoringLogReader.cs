@@ -32,8 +32,7 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     public async Task<List<LoggedPrediction>> ReadPredictionsAsync(string? model, DateTimeOffset? from, DateTimeOffset? to, bool joinFeedback, CancellationToken cancellationToken)
     {
         var (fromDate, toDate) = Dates(from, to);
-        var files = await ListPredictionFilesAsync(model, fromDate, toDate, cancellationToken).ConfigureAwait(false);
-        var rows = await ReadFilesAsync<PredictionLogRow>(files, cancellationToken).ConfigureAwait(false);
+        var rows = await ReadListedAsync<PredictionLogRow>(() => ListPredictionFilesAsync(model, fromDate, toDate, cancellationToken), cancellationToken).ConfigureAwait(false);
         var seen = new HashSet<Guid>();
         var predictions = new List<LoggedPrediction>(rows.Count);
         foreach (var row in rows)
@@ -67,8 +66,7 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     /// <summary>Reads the feedback recorded for predictions of the date range: prediction id → the latest recorded.</summary>
     public async Task<Dictionary<Guid, FeedbackRow>> ReadFeedbackAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
-        var files = await ListFeedbackFilesAsync(from, to, cancellationToken).ConfigureAwait(false);
-        var rows = await ReadFilesAsync<FeedbackRow>(files, cancellationToken).ConfigureAwait(false);
+        var rows = await ReadListedAsync<FeedbackRow>(() => ListFeedbackFilesAsync(from, to, cancellationToken), cancellationToken).ConfigureAwait(false);
         var latest = new Dictionary<Guid, FeedbackRow>();
         foreach (var row in rows)
         {
@@ -85,28 +83,35 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     public async Task<List<T>> ReadFilesAsync<T>(IReadOnlyList<ObjectProperties> files, CancellationToken cancellationToken)
         where T : class, new()
     {
-        var parts = new IList<T>[files.Count];
+        var parts = await ReadEachAsync<T>(files, cancellationToken).ConfigureAwait(false);
+        return Concat(parts);
+    }
+
+    /// <summary>Reads Parquet files of one row type, a few at a time: each file's rows, or <see langword="null"/> for a file deleted since it was listed.</summary>
+    public async Task<IList<T>?[]> ReadEachAsync<T>(IReadOnlyList<ObjectProperties> files, CancellationToken cancellationToken)
+        where T : class, new()
+    {
+        var parts = new IList<T>?[files.Count];
         await Parallel.ForAsync(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            parts[i] = await ReadFileAsync<T>(files[i].Key, ct).ConfigureAwait(false);
+            parts[i] = await TryReadFileAsync<T>(files[i].Key, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        var all = new List<T>(parts.Sum(p => p.Count));
-        foreach (var part in parts)
-        {
-            all.AddRange(part);
-        }
-
-        return all;
+        return parts;
     }
 
     public async Task<IList<T>> ReadFileAsync<T>(string key, CancellationToken cancellationToken)
+        where T : class, new()
+        // Deleted by retention or compaction between the listing and the read: its rows are elsewhere or gone.
+        => await TryReadFileAsync<T>(key, cancellationToken).ConfigureAwait(false) ?? [];
+
+    /// <summary>Reads one Parquet file of one row type; <see langword="null"/> when it does not exist (any more).</summary>
+    public async Task<IList<T>?> TryReadFileAsync<T>(string key, CancellationToken cancellationToken)
         where T : class, new()
     {
         var stored = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
-            // Deleted by retention or compaction between the listing and the read: its rows are elsewhere or gone.
-            return [];
+            return null;
         }
 
         try
@@ -118,6 +123,42 @@ internal sealed class MonitoringLogReader(ObjectStore store)
         {
             throw new MonitoringLogFormatException(key, ex);
         }
+    }
+
+    /// <summary>
+    /// Lists and reads files. A file that vanished between the listing and the read was deleted by retention (its rows
+    /// are gone) or by a compaction, which deletes only after writing the rows again: a second listing shows the new
+    /// file, so a read during compaction misses no row (duplicates across old and new files go by the id).
+    /// </summary>
+    private async Task<List<T>> ReadListedAsync<T>(Func<Task<List<ObjectProperties>>> list, CancellationToken cancellationToken)
+        where T : class, new()
+    {
+        var files = await list().ConfigureAwait(false);
+        var listed = files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var parts = await ReadEachAsync<T>(files, cancellationToken).ConfigureAwait(false);
+        var rows = Concat(parts);
+        for (var round = 0; round < 3 && parts.Any(p => p is null); round++)
+        {
+            var added = (await list().ConfigureAwait(false)).Where(f => listed.Add(f.Key)).ToList();
+            parts = await ReadEachAsync<T>(added, cancellationToken).ConfigureAwait(false);
+            rows.AddRange(Concat(parts));
+        }
+
+        return rows;
+    }
+
+    private static List<T> Concat<T>(IList<T>?[] parts)
+    {
+        var all = new List<T>(parts.Sum(p => p?.Count ?? 0));
+        foreach (var part in parts)
+        {
+            if (part is not null)
+            {
+                all.AddRange(part);
+            }
+        }
+
+        return all;
     }
 
     internal static (DateOnly? From, DateOnly? To) Dates(DateTimeOffset? from, DateTimeOffset? to)
