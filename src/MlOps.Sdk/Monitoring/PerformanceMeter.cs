@@ -236,7 +236,7 @@ internal static class PerformanceMeter
                 var score = Required(p, "Score");
                 if (LoggedPrediction.Field(p.Output, "PredictedLabel")?.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                 {
-                    throw Missing(p, "a Boolean PredictedLabel");
+                    throw Missing(p, "Boolean PredictedLabel");
                 }
 
                 var probability = p.OutputNumber("Probability");
@@ -258,7 +258,7 @@ internal static class PerformanceMeter
             {
                 // ML.NET's binary evaluator refuses a single class (AUC is undefined); accuracy is its multiclass evaluator's
                 // micro-accuracy of the same decisions (Score > 0, as the binary evaluator decides).
-                var twoClass = _ml.Data.LoadFromEnumerable(data.Select(r => new KeyRow { Label = r.Label ? 2u : 1u, Score = r.Score > 0 ? [0f, 1f] : [1f, 0f], PredictedLabel = r.Score > 0 ? 2u : 1u }), KeyRow.Schema(2));
+                var twoClass = _ml.Data.LoadFromEnumerable(data.Select(r => new KeyRow { Label = r.Label ? 1u : 0u, Score = r.Score > 0 ? [0f, 1f] : [1f, 0f], PredictedLabel = r.Score > 0 ? 1u : 0u }), KeyRow.Schema(2));
                 var accuracy = _ml.MulticlassClassification.Evaluate(twoClass).MicroAccuracy;
                 var single = string.Create(CultureInfo.InvariantCulture, $"all {data.Count} labels are {(positives == 0 ? "false" : "true")}: AUC, AUPRC, F1, precision, recall and log-loss are undefined or not measured with one class; accuracy only");
                 return (new Dictionary<string, double> { ["accuracy"] = accuracy }, Join(single, leftOut));
@@ -291,7 +291,7 @@ internal static class PerformanceMeter
             {
                 if (LoggedPrediction.Field(p.Output, "Score") is not { ValueKind: JsonValueKind.Array } score)
                 {
-                    throw Missing(p, "a Score vector");
+                    throw Missing(p, "Score vector");
                 }
 
                 var slots = Vector(score);
@@ -302,7 +302,7 @@ internal static class PerformanceMeter
 
                 if (LoggedPrediction.JsonText(p.Actual!.Value) is { } name && _classes.TryGetValue(name, out var index))
                 {
-                    data.Add(new KeyRow { Label = (uint)index + 1, Score = slots, PredictedLabel = (uint)ArgMax(slots) + 1 });
+                    data.Add(new KeyRow { Label = (uint)index, Score = slots, PredictedLabel = (uint)ArgMax(slots) });
                 }
             }
 
@@ -310,7 +310,7 @@ internal static class PerformanceMeter
             return data.Count == 0 ? (None, leftOut) : (ModelEvaluator.MulticlassClassification().Evaluate(_ml, _ml.Data.LoadFromEnumerable(data, KeyRow.Schema(_classCount))), leftOut);
         }
 
-        private static double Required(LoggedPrediction p, string field) => p.OutputNumber(field) ?? throw Missing(p, $"a numeric {field}");
+        private static double Required(LoggedPrediction p, string field) => p.OutputNumber(field) ?? throw Missing(p, $"numeric {field}");
 
         private static ArgumentException Missing(LoggedPrediction p, string what)
             => new($"Prediction {p.Id:N} of version {p.Version} has no {what} in its output ({p.Output.GetRawText()}); set PerformanceQuery.Task to the model's task, or log outputs with the fields it needs.");
@@ -369,6 +369,7 @@ internal static class PerformanceMeter
         public float Score { get; set; }
     }
 
+    /// <summary>A row of key labels: loaded from a class, ML.NET reads a key member as the 0-based class index (0 is the first class, not missing).</summary>
     private sealed class KeyRow
     {
         public uint Label { get; set; }
