@@ -27,7 +27,13 @@ public sealed class PerformanceTests(StoreKind kind)
     }
 
     [TearDown]
-    public async Task TearDown() => await _test.DisposeAsync();
+    public async Task TearDown()
+    {
+        if (_test is not null) // null when SetUp was skipped (no Azurite outside CI)
+        {
+            await _test.DisposeAsync();
+        }
+    }
 
     [TestCase(true)]
     [TestCase(false)]
@@ -154,7 +160,7 @@ public sealed class PerformanceTests(StoreKind kind)
     }
 
     [Test]
-    public async Task Compare_ChampionAndChallengerSideBySide_WithDeltas()
+    public async Task Compare_ChampionAndChallengerSideBySide_WithDeltas_ArmsPooled_AndApartPerArm()
     {
         var champion = Binary(150, Day.AddHours(1), Minute, seed: 3);
         var challengerProd = Binary(40, Day.AddHours(1), Minute, version: 2, arm: "production", skill: 0.4, seed: 4);
@@ -172,6 +178,12 @@ public sealed class PerformanceTests(StoreKind kind)
         Assert.That(comparison.Total.Metrics["auc"].Delta, Is.EqualTo(expectedChallenger["auc"] - expectedChampion["auc"]).Within(1e-9));
         Assert.That(comparison.Total.Metrics["auc"].Delta, Is.Negative, "the challenger's scores lean less to the label");
         Assert.That(comparison.Windows, Has.Count.EqualTo(1));
+
+        // The same challenger per arm: production and canary apart.
+        var perArm = await _client.Monitoring.GetPerformanceAsync("churn", new PerformanceQuery { Window = null, Versions = { 2 } });
+        Assert.That(perArm.Totals.Select(t => (t.Version, t.Arm, t.Predictions)), Is.EqualTo(new[] { (2, "canary", 60L), (2, "production", 40L) }));
+        AssertMetrics(perArm.Totals[0].Metrics, EvaluateBinary(challengerCanary));
+        AssertMetrics(perArm.Totals[1].Metrics, EvaluateBinary(challengerProd));
     }
 
     [Test]
