@@ -43,4 +43,16 @@ internal static partial class MonitoringLog
 
     [LoggerMessage(EventId = 3644, Level = LogLevel.Information, Message = "Monitoring: retention deleted {Partitions} partitions ({Files} files) dated before {Cutoff}")]
     public static partial void RetentionApplied(this ILogger logger, int partitions, int files, DateOnly cutoff);
+
+    [LoggerMessage(EventId = 3610, Level = LogLevel.Debug, Message = "Monitoring: measured {Model} ({Task}) on {Predictions} predictions in {Windows} windows")]
+    public static partial void PerformanceMeasured(this ILogger logger, string model, int predictions, int windows, MonitoringTask task);
+
+    [LoggerMessage(EventId = 3611, Level = LogLevel.Debug, Message = "Monitoring: compared {Model} v{Champion} with v{Challenger} on {Predictions} predictions")]
+    public static partial void PerformanceCompared(this ILogger logger, string model, int champion, int challenger, int predictions);
+
+    [LoggerMessage(EventId = 3612, Level = LogLevel.Information, Message = "Monitoring: live check of {Model} v{Challenger}: healthy, {Reason}")]
+    public static partial void LiveCheckHealthy(this ILogger logger, string model, int challenger, string reason);
+
+    [LoggerMessage(EventId = 3613, Level = LogLevel.Warning, Message = "Monitoring: live check of {Model} v{Challenger}: unhealthy, {Reason}")]
+    public static partial void LiveCheckUnhealthy(this ILogger logger, string model, int challenger, string reason);
 }
