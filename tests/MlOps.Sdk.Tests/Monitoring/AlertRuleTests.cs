@@ -30,7 +30,7 @@ public sealed class AlertRuleTests
 
         // Documented: a feature drifts only when its test is significant (p < 0.05) AND an effect size is material, so
         // the per-feature false-positive rate is at most 5 % and, at 500 live values, below 1 %.
-        TestContext.Out.WriteLine($"significant alone: {significant} of {Trials * 5}; drifted (significant and material): {driftedFeatures}");
+        TestContext.Out.WriteLine($"significant alone: {significant} of {Trials * 5}; drifted (significant and material): {driftedFeatures}; drifted-share alerts: {alerts}; f0 alerts: {featureAlerts}");
         Assert.That((double)significant / (Trials * 5), Is.InRange(0.02, 0.08), "the KS test alone flags about 5 % under no shift: the rule below is doing the work");
         Assert.That((double)driftedFeatures / (Trials * 5), Is.LessThan(0.01), "per-feature false positives");
         Assert.That((double)featureAlerts / Trials, Is.LessThan(0.01), "a one-feature rule's false alarms");
