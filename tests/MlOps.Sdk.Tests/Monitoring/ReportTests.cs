@@ -22,7 +22,7 @@ public sealed partial class ReportTests
     private static readonly DateTimeOffset LiveTo = new(2015, 9, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset ChallengerFrom = new(2015, 7, 6, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] NumericColumns = ["precipitation", "temp_max", "temp_min", "wind"];
-    private static readonly Lazy<List<Day>> Weather = new(ReadWeather);
+    internal static readonly Lazy<List<Day>> Weather = new(ReadWeather);
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new JsonStringEnumConverter() } };
 
     [Test]
@@ -320,7 +320,7 @@ public sealed partial class ReportTests
     [GeneratedRegex("<div class=\"chart\" data-chart=\"([a-z]+)\"[^>]*>(.*?)</div>", RegexOptions.Singleline)]
     private static partial Regex ChartDiv();
 
-    private sealed record Day(DateTime Date, double Precipitation, double TempMax, double TempMin, double Wind, string Weather)
+    internal sealed record Day(DateTime Date, double Precipitation, double TempMax, double TempMin, double Wind, string Weather)
     {
         public double Value(string column) => column switch
         {
