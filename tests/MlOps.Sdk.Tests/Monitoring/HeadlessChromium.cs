@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using MlOps.Sdk.Tests.Samples;
 
 namespace MlOps.Sdk.Tests.Monitoring;
 
@@ -43,39 +43,14 @@ internal static class HeadlessChromium
         var profile = Directory.CreateTempSubdirectory("mlops-chromium-");
         try
         {
-            var start = new ProcessStartInfo(executable)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[]
-            {
+            string[] arguments =
+            [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
                 "--disable-extensions", "--disable-background-networking", $"--user-data-dir={profile.FullName}", "--virtual-time-budget=5000",
                 "--dump-dom", new Uri(htmlPath).AbsoluteUri,
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            using var cancel = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"chromium did not finish within {timeout}: {await errors}");
-            }
-
-            var dom = await output;
-            Assert.That(process.ExitCode, Is.Zero, $"chromium exited with {process.ExitCode}: {await errors}");
-            Assert.That(dom, Does.Contain("</html>"), $"chromium printed no DOM: {await errors}");
+            ];
+            var dom = await SampleProcess.RunProcessAsync(executable, arguments, profile.FullName, timeout);
+            Assert.That(dom, Does.Contain("</html>"), "chromium printed the DOM");
             return dom;
         }
         finally
