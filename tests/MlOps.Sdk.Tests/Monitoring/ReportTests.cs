@@ -204,6 +204,29 @@ public sealed partial class ReportTests
         Assert.That(Errors(dom), Does.Contain("Chart distribution 0"));
     }
 
+    [Test]
+    public async Task ToHtml_EmptyWindowsAndUnevaluatedFeatures_DrawsEveryChartWithoutScriptErrors()
+    {
+        var at = LiveFrom;
+        PerformanceWindow Empty(int version) => new(version, "production", at, at.AddDays(1), 3, 0, new Dictionary<string, double>(), "no ground truth yet");
+        var performance = new PerformanceReport("m", MonitoringTask.BinaryClassification, [Empty(1), Empty(2)], [Empty(1), Empty(2)]);
+        var features = DriftDetector.Report([DriftDetector.Numeric("x", [], [1.0]), DriftDetector.Categorical("c", new Dictionary<string, long>(), new Dictionary<string, long> { ["a"] = 1 })]);
+        var drift = new LiveDriftReport("m", "datasets:/d/1", new DriftWindow(at, at.AddDays(1), 3, features, null), [], new Dictionary<string, string>());
+        var empty = FeatureDistribution.Categorical("c", new Dictionary<string, long>(), new Dictionary<string, long>());
+        var full = MonitoringReport.Create("m", at, performance, drift, [empty]);
+        var driftOnly = MonitoringReport.Create("m", at, null, drift);
+
+        var body = Body(await OpenAsync(full));
+        var driftOnlyBody = Body(await OpenAsync(driftOnly));
+
+        Assert.That(full.Metric, Is.Null, "no metric was measured");
+        Assert.That(body.GetValueOrDefault("data-script-errors"), Is.EqualTo("0"));
+        Assert.That(body.GetValueOrDefault("data-charts-rendered"), Is.EqualTo("4"), "comparison, performance, drift and one distribution");
+        Assert.That(driftOnly.Comparison, Is.Null);
+        Assert.That(driftOnlyBody.GetValueOrDefault("data-script-errors"), Is.EqualTo("0"));
+        Assert.That(driftOnlyBody.GetValueOrDefault("data-charts-rendered"), Is.EqualTo("1"));
+    }
+
     private static async Task<string> OpenAsync(MonitoringReport report)
     {
         using var html = new MemoryStream();
