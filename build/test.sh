@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Azurite and the data, from npm), builds everything in Release with warnings as errors,
+# Installs what the tests need (Azurite and the data, from npm; Debian's chromium for the HTML report), builds everything in Release with warnings as errors,
 # and runs every test. Azure Blob tests run against a real Azurite the tests start on a free loopback port; here a
 # missing Azurite fails the run, it is never skipped.
 set -euo pipefail
@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 install_npm_dependencies
+install_chromium
 
 echo "build: dotnet build -c Release"
 dotnet build MlOps.Sdk.sln -c Release --nologo -v quiet -clp:ErrorsOnly
@@ -15,6 +16,7 @@ results="$repo_root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 export MLOPS_REQUIRE_AZURITE=1
+export MLOPS_REQUIRE_CHROMIUM=1
 export MLOPS_AZURITE_REPORT="$results/azurite-tests.txt"
 
 echo "test: dotnet test -c Release"

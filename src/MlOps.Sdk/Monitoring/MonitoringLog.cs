@@ -55,4 +55,16 @@ internal static partial class MonitoringLog
 
     [LoggerMessage(EventId = 3613, Level = LogLevel.Warning, Message = "Monitoring: live check of {Model} v{Challenger}: unhealthy, {Reason}")]
     public static partial void LiveCheckUnhealthy(this ILogger logger, string model, int challenger, string reason);
+
+    [LoggerMessage(EventId = 3630, Level = LogLevel.Debug, Message = "Monitoring: making the report of {Model} from {From} to {To}")]
+    public static partial void ReportStarted(this ILogger logger, string model, DateTimeOffset? from, DateTimeOffset? to);
+
+    [LoggerMessage(EventId = 3631, Level = LogLevel.Information, Message = "Monitoring: report of {Model} made ({Windows} performance windows, {Features} features compared, {Distributions} distributions) in {ElapsedMs:F0} ms")]
+    public static partial void ReportCreated(this ILogger logger, string model, int windows, int features, int distributions, double elapsedMs);
+
+    [LoggerMessage(EventId = 3632, Level = LogLevel.Warning, Message = "Monitoring: the report of {Model} has no feature distributions: its reference {Reference} has no profile")]
+    public static partial void ReportNoProfile(this ILogger logger, string model, string reference);
+
+    [LoggerMessage(EventId = 3633, Level = LogLevel.Debug, Message = "Monitoring: the report of {Model} has no distribution for {Feature}: {Reason}")]
+    public static partial void ReportDistributionSkipped(this ILogger logger, string model, string feature, string reason);
 }

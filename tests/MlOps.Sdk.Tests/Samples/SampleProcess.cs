@@ -19,9 +19,13 @@ internal static class SampleProcess
         => RunDotnetAsync([Dll(sample), .. arguments], folder, timeout, expectedExitCode, environment: null);
 
     /// <summary>Runs <c>dotnet {arguments}</c> to its end (killing it and what it started on timeout); asserts the exit code and returns standard output.</summary>
-    public static async Task<string> RunDotnetAsync(IReadOnlyList<string> arguments, string folder, TimeSpan timeout, int expectedExitCode = 0, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<string> RunDotnetAsync(IReadOnlyList<string> arguments, string folder, TimeSpan timeout, int expectedExitCode = 0, IReadOnlyDictionary<string, string>? environment = null)
+        => RunProcessAsync("dotnet", arguments, folder, timeout, expectedExitCode, environment);
+
+    /// <summary>Runs <c>{executable} {arguments}</c> to its end (killing it and what it started on timeout); asserts the exit code and returns standard output.</summary>
+    public static async Task<string> RunProcessAsync(string executable, IReadOnlyList<string> arguments, string folder, TimeSpan timeout, int expectedExitCode = 0, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(executable, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
