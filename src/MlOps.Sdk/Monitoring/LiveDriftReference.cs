@@ -87,10 +87,27 @@ internal sealed class LiveDriftReference
 
         var rows = dataset.RowCount ?? data.GetRowCount() ?? OutputSampleRows;
         var stride = Math.Max(1, (rows + OutputSampleRows - 1) / OutputSampleRows);
+        try
+        {
+            return Sample(scored, active, readers.Select(r => r.Reader).ToList(), stride, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            // ML.NET may find a mismatch only when rows flow (a lazily checked column).
+            NumericOutputs.Clear();
+            CategoricalOutputs.Clear();
+            notCompared["output:*"] = Text($"the model {version.Uri} cannot score the reference {dataset.Uri}: {ex.Message}");
+            return 0;
+        }
+    }
+
+    /// <summary>Reads the outputs of every <paramref name="stride"/>-th row, at most <see cref="OutputSampleRows"/> rows.</summary>
+    private static int Sample(IDataView scored, List<DataViewSchema.Column> active, List<Func<DataViewRowCursor, Action>> readers, long stride, CancellationToken cancellationToken)
+    {
         var kept = 0;
         using var cursor = scored.GetRowCursor(active);
-        var actions = readers.Select(r => r.Reader(cursor)).ToList();
-        while (cursor.MoveNext() && kept < OutputSampleRows)
+        var actions = readers.Select(r => r(cursor)).ToList();
+        while (kept < OutputSampleRows && cursor.MoveNext())
         {
             if (cursor.Position % stride != 0)
             {

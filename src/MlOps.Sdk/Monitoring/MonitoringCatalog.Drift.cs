@@ -54,7 +54,8 @@ public partial class MonitoringCatalog
             throw new ArgumentException($"DriftQuery.Window is {w}; a window is positive.", nameof(query));
         }
 
-        var predictions = Selected(await _reader.ReadPredictionsAsync(model, query.From, query.To, joinFeedback: false, cancellationToken).ConfigureAwait(false), query);
+        var read = await _reader.ReadPredictionsAsync(model, query.From, query.To, joinFeedback: false, cancellationToken).ConfigureAwait(false);
+        var predictions = OfVersionsAndArms(read, query.Versions, query.Arms).ToList();
         var notCompared = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var version = await ReferenceVersionAsync(model, query, predictions, notCompared, cancellationToken).ConfigureAwait(false);
         var reference = await ReferenceAsync(query, version, notCompared, cancellationToken).ConfigureAwait(false);
@@ -92,24 +93,6 @@ public partial class MonitoringCatalog
         {
             MonitoringLog.DriftDetected(_logger, model, uri, string.Join(", ", overall.Features.Drifted.Concat(overall.Outputs?.Drifted ?? []).Select(d => d.Feature)));
         }
-    }
-
-    private static List<LoggedPrediction> Selected(List<LoggedPrediction> all, DriftQuery query)
-    {
-        IEnumerable<LoggedPrediction> selected = all;
-        if (query.Versions.Count > 0)
-        {
-            var versions = query.Versions.ToHashSet();
-            selected = selected.Where(p => versions.Contains(p.Version));
-        }
-
-        if (query.Arms.Count > 0)
-        {
-            var arms = query.Arms.ToHashSet(StringComparer.Ordinal);
-            selected = selected.Where(p => arms.Contains(p.Arm));
-        }
-
-        return selected.ToList();
     }
 
     /// <summary>The latest version read; else the highest asked for; else the latest registered; null when none is registered.</summary>

@@ -52,7 +52,13 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
     }
 
     [TearDown]
-    public async Task TearDown() => await _test.DisposeAsync();
+    public async Task TearDown()
+    {
+        if (_test is not null)
+        {
+            await _test.DisposeAsync();
+        }
+    }
 
     [Test]
     public async Task GetDriftAsync_HeldOutJanuary_DriftsNowhere_EvenByTheStricterRule()

@@ -47,8 +47,11 @@ public sealed class LiveDriftTests(StoreKind kind)
     [TearDown]
     public async Task TearDown()
     {
-        _engine.Dispose();
-        await _test.DisposeAsync();
+        _engine?.Dispose();
+        if (_test is not null)
+        {
+            await _test.DisposeAsync();
+        }
     }
 
     [Test]
@@ -185,6 +188,21 @@ public sealed class LiveDriftTests(StoreKind kind)
     }
 
     [Test]
+    public async Task GetDriftAsync_AReferenceTheModelCannotScore_ComparesInputsItHas_AndSaysWhyOutputsAreNot()
+    {
+        var ml = new MLContext(seed: 1);
+        var other = await _client.Datasets.RegisterDataViewAsync("colours-only", ml.Data.LoadFromEnumerable(Points(seed: 12, 500, shift: 0, blue: 0.2).Select(p => new ColourOnly { Colour = p.Colour })), ml);
+        await LogAsync("points", Day1, Points(seed: 13, 300, shift: 0, blue: 0.2));
+
+        var report = await _client.Monitoring.GetDriftAsync("points", new DriftQuery { Reference = other.Uri });
+
+        Assert.That(report.Overall.Features.Features.Select(f => (f.Feature, f.Status)), Is.EqualTo(new[] { ("Colour", DriftStatus.Stable) }), Reasons(report));
+        Assert.That(report.NotCompared["X"], Does.Contain("not in the profile of datasets:/colours-only/1"));
+        Assert.That(report.Overall.Outputs, Is.Null);
+        Assert.That(report.NotCompared["output:*"], Does.Contain("cannot score the reference datasets:/colours-only/1"));
+    }
+
+    [Test]
     public void GetDriftAsync_BadQuery_ThrowsNamingTheProblem()
     {
         Assert.That(() => _client.Monitoring.GetDriftAsync("points", new DriftQuery { Window = TimeSpan.Zero }), Throws.ArgumentException.With.Message.Contains("Window"));
@@ -251,6 +269,11 @@ public sealed class LiveDriftTests(StoreKind kind)
         public string Colour { get; set; } = string.Empty;
 
         public bool Label { get; set; }
+    }
+
+    public sealed class ColourOnly
+    {
+        public string Colour { get; set; } = string.Empty;
     }
 
     public sealed class Scored
