@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
+using MlOps.Sdk.Models;
 using MlOps.Sdk.Monitoring;
 using MlOps.Sdk.Serving;
 using MlOps.Sdk.Testing;
@@ -14,7 +15,9 @@ namespace MlOps.Sdk.Tests.Monitoring;
 /// departure time and airports stay within noise; the delay distribution moves — in May it is shorter (mean 2.8 minutes
 /// against 6.5, Kolmogorov–Smirnov D ≈ 0.07 on the samples), highly significant but below the default material
 /// threshold D ≥ 0.1. So the defaults flag no month (the sample-size rule at work on real data), and a stricter rule,
-/// D ≥ 0.05, flags May's delays and still not a held-out half of January.
+/// D ≥ 0.05, flags May's delays and still not a held-out half of January. A small model (late: delay &gt; 15 minutes,
+/// from distance, departure time and origin) is registered with January as its training dataset, so the default
+/// reference and prediction drift run on the real data too.
 /// </summary>
 [TestFixtureSource(typeof(StoreKinds), nameof(StoreKinds.All))]
 public sealed class FlightsSeasonDriftTests(StoreKind kind)
@@ -24,7 +27,6 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
     private TestStore _test = null!;
     private MlOpsClient _client = null!;
     private List<Flight> _flights = null!;
-    private string _reference = null!;
 
     [SetUp]
     public async Task SetUp()
@@ -33,11 +35,22 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
         _client = TrackingClients.Create(_test.Store);
         _flights = Read();
 
-        // January's even rows are the training data (profiled at registration); its odd rows and every later month are logged.
+        // January's even rows are the training data (profiled at registration) of a small model (late: delay > 15
+        // minutes, from distance, departure time and origin); its odd rows and every later month are logged with the
+        // model's real outputs.
         var january = _flights.Where(f => f.Date.Month == 1).ToList();
         var ml = new MLContext(seed: 0);
-        var training = await _client.Datasets.RegisterDataViewAsync("flights-january", ml.Data.LoadFromEnumerable(january.Where((_, i) => i % 2 == 0).Select(f => f.Row)), ml);
-        _reference = training.Uri;
+        var rows = ml.Data.LoadFromEnumerable(january.Where((_, i) => i % 2 == 0).Select(f => new TrainingRow(f.Row)));
+        var training = await _client.Datasets.RegisterDataViewAsync("flights-january", rows, ml);
+        var model = ml.Transforms.Categorical.OneHotEncoding("OriginKey", nameof(FlightRow.Origin))
+            .Append(ml.Transforms.Concatenate("Features", nameof(FlightRow.Distance), nameof(FlightRow.Time), "OriginKey"))
+            .Append(ml.Transforms.NormalizeMinMax("Features"))
+            .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(labelColumnName: nameof(TrainingRow.Late)))
+            .Fit(rows);
+        var options = new RegisterModelOptions();
+        options.Datasets.Add(new ModelDatasetLink(training.Uri, "training", null));
+        await _client.Models.RegisterAsync("flight-delays", model, rows.Schema, options);
+        using var engine = ml.Model.CreatePredictionEngine<FlightRow, LiveDriftTests.Scored>(model);
         var live = january.Where((_, i) => i % 2 == 1).Concat(_flights.Where(f => f.Date.Month > 1));
         await _client.Monitoring.WritePredictionsAsync(live.Select(f => new PredictionLogRow
         {
@@ -47,8 +60,8 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
             Version = 1,
             Arm = "main",
             Input = JsonSerializer.Serialize(f.Row),
-            Output = "{}",
-        }));
+            Output = JsonSerializer.Serialize(engine.Predict(f.Row)),
+        }).ToList());
     }
 
     [TearDown]
@@ -68,7 +81,10 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
 
         Assert.That(defaults.Overall.Predictions, Is.EqualTo(_flights.Count(f => f.Date.Month == 1) / 2));
         Assert.That(defaults.Overall.Features.Features.Select(f => f.Feature), Is.EquivalentTo(new[] { "Delay", "Distance", "Time", "Origin", "Destination" }));
+        Assert.That((defaults.Reference, defaults.Version), Is.EqualTo(("datasets:/flights-january/1", (int?)1)), "the model's training dataset");
         Assert.That(defaults.Overall.Features.Drifted, Is.Empty, Reasons(defaults));
+        Assert.That(defaults.Overall.Outputs!.Features.Select(f => f.Feature), Is.EquivalentTo(new[] { "Score", "Probability", "PredictedLabel" }), Reasons(defaults));
+        Assert.That(strict.Overall.Outputs!.Drifted, Is.Empty, Reasons(strict));
         Assert.That(strict.Overall.Features.Drifted, Is.Empty, Reasons(strict));
         Assert.That(HandD(Delays(1, i => i % 2 == 0), Delays(1, i => i % 2 == 1)), Is.LessThan(0.05), "independently: January's halves differ by less than the stricter D");
     }
@@ -84,6 +100,7 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
         Assert.That(delay.Status, Is.EqualTo(DriftStatus.Stable), delay.Reason);
         Assert.That(delay.Reason, Does.Contain("negligible shift"), "significant but below D ≥ 0.1: the sample-size rule");
         Assert.That(strict.Overall.Features.Drifted.Select(f => f.Feature), Is.EqualTo(new[] { "Delay" }), Reasons(strict));
+        Assert.That(strict.Overall.Outputs!.Drifted, Is.Empty, "the model reads distance, time and origin, which stay: so do its predictions (the delays that moved are what it predicts)");
 
         // Independently, on the raw samples: May's delays against January's training half.
         var d = HandD(Delays(1, i => i % 2 == 0), Delays(5, _ => true));
@@ -103,7 +120,7 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
     }
 
     private static string Reasons(LiveDriftReport report)
-        => string.Join("; ", report.Overall.Features.Features.Select(f => $"{f.Feature}: {f.Status}: {f.Reason}"));
+        => string.Join("; ", report.Overall.Features.Features.Concat(report.Overall.Outputs?.Features ?? []).Select(f => $"{f.Feature}: {f.Status}: {f.Reason}").Concat(report.NotCompared.Select(n => $"{n.Key}: {n.Value}")));
 
     /// <summary>The two-sample Kolmogorov–Smirnov D by its definition, the largest gap between the two empirical distribution functions.</summary>
     private static double HandD(List<double> a, List<double> b)
@@ -138,7 +155,7 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
     private Task<LiveDriftReport> MonthAsync(int month, DriftOptions? options)
     {
         var from = new DateTimeOffset(2001, month, 1, 0, 0, 0, TimeSpan.Zero);
-        return _client.Monitoring.GetDriftAsync("flight-delays", new DriftQuery { Reference = _reference, From = from, To = from.AddMonths(1), Options = options });
+        return _client.Monitoring.GetDriftAsync("flight-delays", new DriftQuery { From = from, To = from.AddMonths(1), Options = options });
     }
 
     private static List<Flight> Read() => File.ReadLines(Monthly).Skip(1).Select(line => line.Split(',')).Select(f =>
@@ -155,6 +172,21 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
     }).ToList();
 
     private sealed record Flight(DateTimeOffset Date, FlightRow Row);
+
+    public sealed class TrainingRow(FlightRow row)
+    {
+        public float Delay { get; set; } = row.Delay;
+
+        public float Distance { get; set; } = row.Distance;
+
+        public float Time { get; set; } = row.Time;
+
+        public string Origin { get; set; } = row.Origin;
+
+        public string Destination { get; set; } = row.Destination;
+
+        public bool Late { get; set; } = row.Delay > 15;
+    }
 
     public sealed class FlightRow
     {
