@@ -64,12 +64,12 @@ public partial class MonitoringCatalog
 
         var end = query.To ?? (predictions.Count > 0 ? predictions[^1].Timestamp.AddTicks(1) : _client.TimeProvider.GetUtcNow());
         var start = query.From ?? (predictions.Count > 0 ? predictions[0].Timestamp : end);
-        var overall = Window(start, end, predictions, features, outputs, reference, version, options);
         if (query.Window is { } span && WindowCount(start, end, span) is var n && n > MaxWindows)
         {
             throw new ArgumentException(Text($"DriftQuery.Window {span} makes {n} windows from {start:O} to {end:O}; at most {MaxWindows}: widen the window or narrow the range."), nameof(query));
         }
 
+        var overall = Window(start, end, predictions, features, outputs, reference, version, options);
         var windows = query.Window is { } width ? Windows(start, end, width, predictions, features, outputs, reference, version, options) : [];
         Log(model, reference, predictions.Count, overall, windows.Count, notCompared);
 
