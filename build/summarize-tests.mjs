@@ -25,7 +25,7 @@ const line = (list) => `${count(list, "Passed")} passed, ${count(list, "Failed")
 console.log("");
 console.log(`== Test summary: ${results.length} tests: ${line(results)}`);
 
-for (const suite of ["ObjectStoreContractTests", "ObjectStoreProcessTests", "ContentStoreTests", "RunLifecycleTests", "RunSearchTests", "RunProcessTests", "DatasetRegistrationTests", "DatasetLineageTests", "DatasetTableTests", "DatasetProcessTests", "ModelRegistryTests", "ModelProcessTests", "BatchScoringTests", "PipelineCachingTests", "PipelineProcessTests", "StudyTests", "StudyProcessTests", "StudyFailureTests", "RetrainingTests", "RetrainingProcessTests", "GarbageCollectionTests", "FeedbackTests", "MonitoringCheckTests", "RetentionTests", "RetentionCrashTests", "PerformanceTests"]) {
+for (const suite of ["ObjectStoreContractTests", "ObjectStoreProcessTests", "ContentStoreTests", "RunLifecycleTests", "RunSearchTests", "RunProcessTests", "DatasetRegistrationTests", "DatasetLineageTests", "DatasetTableTests", "DatasetProcessTests", "ModelRegistryTests", "ModelProcessTests", "BatchScoringTests", "PipelineCachingTests", "PipelineProcessTests", "StudyTests", "StudyProcessTests", "StudyFailureTests", "RetrainingTests", "RetrainingProcessTests", "GarbageCollectionTests", "FeedbackTests", "MonitoringCheckTests", "RetentionTests", "RetentionCrashTests", "PerformanceTests", "LiveDriftTests", "FlightsSeasonDriftTests"]) {
   const bySuite = results.filter((r) => r.className.includes(`.${suite}(`) || r.className.endsWith(`.${suite}`));
   const providers = [...new Set(bySuite.map((r) => (r.className.match(/\((\w+)\)$/) ?? [, "?"])[1]))].sort();
   const parts = providers.map((p) => `${p} ${line(bySuite.filter((r) => r.className.endsWith(`(${p})`)))}`);

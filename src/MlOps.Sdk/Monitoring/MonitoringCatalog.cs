@@ -209,19 +209,7 @@ public partial class MonitoringCatalog
         RegistryNames.Name(model, "Model", nameof(model));
         query ??= new PredictionQuery();
         var all = await _reader.ReadPredictionsAsync(model, query.From, query.To, joinFeedback: true, cancellationToken).ConfigureAwait(false);
-        IEnumerable<LoggedPrediction> selected = all;
-        if (query.Versions.Count > 0)
-        {
-            var versions = query.Versions.ToHashSet();
-            selected = selected.Where(p => versions.Contains(p.Version));
-        }
-
-        if (query.Arms.Count > 0)
-        {
-            var arms = query.Arms.ToHashSet(StringComparer.Ordinal);
-            selected = selected.Where(p => arms.Contains(p.Arm));
-        }
-
+        var selected = OfVersionsAndArms(all, query.Versions, query.Arms);
         selected = query.Feedback switch
         {
             FeedbackFilter.WithFeedback => selected.Where(p => p.HasFeedback),
@@ -286,6 +274,14 @@ public partial class MonitoringCatalog
             unknown,
             delays.Count == 0 ? null : delays[delays.Count / 2],
             delays.Count == 0 ? null : delays[^1]);
+    }
+
+    /// <summary>The predictions of the versions and arms given (all when a list is empty).</summary>
+    internal static IEnumerable<LoggedPrediction> OfVersionsAndArms(IEnumerable<LoggedPrediction> predictions, ICollection<int> versions, ICollection<string> arms)
+    {
+        var versionSet = versions.ToHashSet();
+        var armSet = arms.ToHashSet(StringComparer.Ordinal);
+        return predictions.Where(p => (versionSet.Count == 0 || versionSet.Contains(p.Version)) && (armSet.Count == 0 || armSet.Contains(p.Arm)));
     }
 
     private static void Skip(ref long skipped, List<string> problems, string problem)
