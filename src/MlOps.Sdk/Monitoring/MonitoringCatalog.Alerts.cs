@@ -43,6 +43,11 @@ public partial class MonitoringCatalog
         if (options.Rules.Any(r => r.NeedsDrift))
         {
             var query = new DriftQuery { From = since, To = until, Reference = options.Reference, Options = options.Drift };
+            foreach (var feature in options.Features)
+            {
+                query.Features.Add(feature);
+            }
+
             drift = await MeasureAsync(() => GetDriftAsync(model, query, cancellationToken), "drift", problems).ConfigureAwait(false);
         }
 

@@ -129,8 +129,14 @@ internal static class PerformanceMeter
 
         throw new ArgumentException(
             $"The logged outputs of model '{model}' fit no task (for example prediction {predictions[0].Id:N}: {predictions[0].Output.GetRawText()}): " +
-            "binary classification needs a Boolean PredictedLabel and a Score, multiclass a Score vector, regression a single Score.",
+            "binary classification needs a Boolean PredictedLabel and a Score or Probability, multiclass a Score vector, regression a single Score.",
             nameof(model));
+    }
+
+    private static double Logit(double probability)
+    {
+        var p = Math.Clamp(probability, 1e-7, 1 - 1e-7);
+        return Math.Log(p / (1 - p));
     }
 
     private static List<DateTimeOffset> WindowStarts(TimeSpan? window, DateTimeOffset start, DateTimeOffset end, int groups)
@@ -233,7 +239,10 @@ internal static class PerformanceMeter
             foreach (var p in rows)
             {
                 var label = BooleanLabel(p.Actual!.Value);
-                var score = Required(p, "Score");
+
+                // An output class without a Score (PredictedLabel and Probability only) is measured on the probability's
+                // logit: the same ranking (AUC), the same decisions (Score > 0 where Probability > 0.5).
+                var score = p.OutputNumber("Score") ?? (p.OutputNumber("Probability") is { } pr ? Logit(pr) : Required(p, "Score"));
                 if (LoggedPrediction.Field(p.Output, "PredictedLabel")?.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                 {
                     throw Missing(p, "Boolean PredictedLabel");

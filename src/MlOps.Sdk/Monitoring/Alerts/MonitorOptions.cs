@@ -32,6 +32,12 @@ public sealed class MonitorOptions
     /// <summary>Gets or sets the drift thresholds; the documented defaults when <see langword="null"/>.</summary>
     public DriftOptions? Drift { get; set; }
 
+    /// <summary>
+    /// Gets the input features drift is measured on; every input field the reference's profile has when empty. Leave
+    /// out fields that differ in every window by nature (a date, an id).
+    /// </summary>
+    public IList<string> Features { get; } = [];
+
     /// <summary>Gets or sets a callback for every alert raised (not for suppressed ones), after it is logged; its failure is logged, not thrown.</summary>
     public Func<Alert, CancellationToken, Task>? OnAlert { get; set; }
 }
