@@ -149,4 +149,32 @@ public sealed class ReviewReproTests
         row.Output = $"{{\"PredictedLabel\":\"{slots[predictedSlot]}\",\"Score\":[{string.Join(",", scores.Select(s => s.ToString("R", CultureInfo.InvariantCulture)))}]}}";
         return row;
     }
+
+    [Test]
+    public async Task Check_WhenTheRetrainingRequestFails_TheAlertIsNotLostForTheCooldown()
+    {
+        var faulty = new FaultInjectingObjectStore(new InMemoryObjectStore(timeProvider: _time));
+        var client = new MlOpsClient(faulty, new MlOpsOptions { Environment = "test" }, timeProvider: _time);
+        await PerformanceData.WriteAsync(client, "churn", PerformanceData.Binary(40, Day1, TimeSpan.FromMinutes(1), skill: 0));
+        _time.SetUtcNow(Day1.AddHours(2));
+        var delivered = new List<Alert>();
+        var monitor = new MonitorOptions
+        {
+            Model = "churn",
+            Rules = { AlertRule.MetricBelow("accuracy", 0.99, minFeedback: 10) with { RequestRetraining = true } },
+            OnAlert = (alert, _) =>
+            {
+                delivered.Add(alert);
+                return Task.CompletedTask;
+            },
+        };
+
+        faulty.FailWrite = key => key.StartsWith("retraining/", StringComparison.Ordinal) ? new ObjectStoreException(key, "store outage") : null;
+        Assert.CatchAsync(() => client.Monitoring.CheckAsync(monitor), "the outage surfaces");
+        faulty.FailWrite = null;
+        _time.Advance(TimeSpan.FromMinutes(15));   // the hosted monitor's next check, store healthy again
+        var next = await client.Monitoring.CheckAsync(monitor);
+
+        Assert.That(delivered.Count + next.Raised.Count(r => r.RetrainingRequestId is not null), Is.GreaterThan(0), "the alert was neither delivered nor did it ask for a retraining: the first check spent the cooldown, the second is suppressed");
+    }
 }
