@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.ML;
 using MlOps.Sdk.Monitoring;
 using MlOps.Sdk.Serving;
 using MlOps.Sdk.Storage;
@@ -176,5 +177,32 @@ public sealed class ReviewReproTests
         var next = await client.Monitoring.CheckAsync(monitor);
 
         Assert.That(delivered.Count + next.Raised.Count(r => r.RetrainingRequestId is not null), Is.GreaterThan(0), "the alert was neither delivered nor did it ask for a retraining: the first check spent the cooldown, the second is suppressed");
+    }
+
+    [Test]
+    public async Task FeedbackFromADataset_AKeyLabel_IsRecordedAsItsClass_NotItsIndex()
+    {
+        // A multiclass truth table as ML.NET pipelines make it: the label mapped to a key (MapValueToKey).
+        var rows = Abc.Select((c, i) => MulticlassRow(Day1.AddMinutes(i), 1, Abc, i)).ToList();
+        await _client.Monitoring.WritePredictionsAsync(rows);
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var truth = ml.Data.LoadFromEnumerable(rows.Select((r, i) => new KeyTruth { PredictionId = r.Id, Species = Abc[i] }));
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Species").Fit(truth).Transform(truth);
+        await _client.Datasets.RegisterDataViewAsync("iris-truth", keyed, ml);
+        var registered = await (await _client.Datasets.GetAsync("datasets:/iris-truth/1")).LoadAsync(ml);
+        Assume.That(registered.Schema["Species"].Type, Is.InstanceOf<Microsoft.ML.Data.KeyDataViewType>(), "the dataset keeps the key type");
+
+        await _client.Monitoring.RecordFeedbackFromDatasetAsync("datasets:/iris-truth/1", "PredictionId", "Species");
+
+        var read = await _client.Monitoring.ReadPredictionsAsync("iris");
+        Assert.That(read.Select(p => p.Actual is { } a ? a.ToString() : null), Is.EqualTo(Abc), "the class, as PredictedLabel names it (the key's value), not the key's index");
+        Assert.That(read.Select(p => p.Error), Is.All.EqualTo(0.0), "every prediction was right");
+    }
+
+    private sealed class KeyTruth
+    {
+        public string PredictionId { get; set; } = string.Empty;
+
+        public string Species { get; set; } = string.Empty;
     }
 }
