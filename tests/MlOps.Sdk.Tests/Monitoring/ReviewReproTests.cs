@@ -205,4 +205,31 @@ public sealed class ReviewReproTests
 
         public string Species { get; set; } = string.Empty;
     }
+
+    [Test]
+    public async Task FeedbackSummary_MedianDelay_OfAnEvenCount_IsTheMiddleOfTheTwoMiddleOnes()
+    {
+        var rows = new[] { MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f }), MonitoringLogs.Row(Day1, "m", 1, new { X = 2 }, new { Score = 1f }) };
+        await _client.Monitoring.WritePredictionsAsync(rows);
+        _time.SetUtcNow(Day1.AddHours(1));
+        await _client.Monitoring.RecordFeedbackAsync(MonitoringLogs.IdOf(rows[0]), 1.0);
+        _time.SetUtcNow(Day1.AddHours(3));
+        await _client.Monitoring.RecordFeedbackAsync(MonitoringLogs.IdOf(rows[1]), 1.0);
+
+        var summary = await _client.Monitoring.GetFeedbackSummaryAsync(Day1, Day1.AddDays(1));
+        Assert.That(summary.MedianDelay, Is.EqualTo(TimeSpan.FromHours(2)), "median of 1 h and 3 h");
+    }
+
+    [Test]
+    public void MetricRule_AnUnknownMetricName_IsRejected_AsLiveCheckOptionsRejectsIt()
+    {
+        // A typo makes a rule that can never alert; LiveCheckOptions.Metric validates the same names.
+        Assert.Throws<ArgumentException>(() => AlertRule.MetricBelow("acuracy", 0.9));
+    }
+
+    [Test]
+    public void BulkFeedback_ANullItem_IsATypedArgumentError_NotANullReference()
+    {
+        Assert.CatchAsync<ArgumentException>(() => _client.Monitoring.RecordFeedbackAsync(new PredictionFeedback<bool>[] { new(Guid.CreateVersion7(Day1), true), null! }));
+    }
 }
