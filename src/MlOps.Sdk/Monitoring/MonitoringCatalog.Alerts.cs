@@ -60,11 +60,20 @@ public partial class MonitoringCatalog
                 continue;
             }
 
-            var raised = await TryRaiseAsync(model, rule.Name, finding.Message, until, options.Cooldown, cancellationToken).ConfigureAwait(false);
+            var (raised, before) = await TryRaiseAsync(model, rule.Name, finding.Message, until, options.Cooldown, cancellationToken).ConfigureAwait(false);
             string? request = null;
             if (raised && rule.RequestRetraining)
             {
-                request = await _client.Retraining.RequestAsync(model, $"alert {rule.Name}: {finding.Message}", Retraining.RetrainingTriggerKind.Alert, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    request = await _client.Retraining.RequestAsync(model, $"alert {rule.Name}: {finding.Message}", Retraining.RetrainingTriggerKind.Alert, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The alert was not delivered: give the cooldown back, so the next check raises it again.
+                    await GiveBackAsync(model, rule.Name, until, before, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             var alert = new Alert(model, rule.Name, rule.Severity, finding.Message, finding.Value, finding.Threshold, until, !raised, request);
@@ -118,6 +127,11 @@ public partial class MonitoringCatalog
             throw new ArgumentException($"The monitor of '{options.Model}' has a null rule.", nameof(options));
         }
 
+        if (options.Rules.FirstOrDefault(r => string.IsNullOrWhiteSpace(r.Name)) is { } unnamed)
+        {
+            throw new ArgumentException($"The monitor of '{options.Model}' has a rule without a name ({unnamed.GetType().Name}); a rule's name keys its cooldown.", nameof(options));
+        }
+
         if (options.Rules.GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             throw new ArgumentException($"The monitor of '{options.Model}' has {twice.Count()} rules named '{twice.Key}'; a rule's name keys its cooldown: give each its own (rule with {{ Name = ... }}).", nameof(options));
@@ -136,25 +150,29 @@ public partial class MonitoringCatalog
         {
             return await measure().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is MlOpsException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or FormatException or Data.DatasetNotFoundException or Models.ModelNotFoundException)
         {
             // Not measurable (no reference dataset, no profile, outputs of no known task): a reported problem, and the
-            // rules on it cannot alert; the store's own failures are not caught here.
+            // rules on it cannot alert. The store's failures and unreadable logs are thrown: an outage is not "all is well".
             problems.Add($"{what}: {ex.Message}");
             MonitoringLog.NotMeasured(_logger, what, ex.Message);
             return null;
         }
     }
 
-    private async Task<bool> TryRaiseAsync(string model, string rule, string message, DateTimeOffset now, TimeSpan cooldown, CancellationToken cancellationToken)
+    private static string AlertKey(string model, string rule) => $"monitoring/alerts/{model}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rule)))[..32]}.json";
+
+    /// <summary>Takes the rule's cooldown (compare-and-swap on its state record): whether this check raises the alert, and the state before.</summary>
+    private async Task<(bool Raised, AlertStateRecord? Before)> TryRaiseAsync(string model, string rule, string message, DateTimeOffset now, TimeSpan cooldown, CancellationToken cancellationToken)
     {
         var records = new RecordStore(_client.Store, _client.ConflictRetry);
-        var key = $"monitoring/alerts/{model}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rule)))[..32]}.json";
         var raised = false;
+        AlertStateRecord? before = null;
         await records.UpdateAsync(
-            key,
+            AlertKey(model, rule),
             current =>
             {
+                before = current;
                 raised = current is null || now - current.LastRaisedAt >= cooldown;
                 return raised
                     ? new AlertStateRecord { Model = model, Rule = rule, LastRaisedAt = now, LastMessage = message, Raised = (current?.Raised ?? 0) + 1, Suppressed = current?.Suppressed ?? 0 }
@@ -162,7 +180,36 @@ public partial class MonitoringCatalog
             },
             MonitoringJsonContext.Default.AlertStateRecord,
             cancellationToken).ConfigureAwait(false);
-        return raised;
+        return (raised, before);
+    }
+
+    /// <summary>Undoes <see cref="TryRaiseAsync"/> when the alert could not be delivered, unless another check raised it since; best effort.</summary>
+    private async Task GiveBackAsync(string model, string rule, DateTimeOffset raisedAt, AlertStateRecord? before, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var records = new RecordStore(_client.Store, _client.ConflictRetry);
+            if (before is null)
+            {
+                if (await records.ReadAsync(AlertKey(model, rule), MonitoringJsonContext.Default.AlertStateRecord, cancellationToken).ConfigureAwait(false) is { } ours && ours.Value.LastRaisedAt == raisedAt)
+                {
+                    await _client.Store.DeleteAsync(AlertKey(model, rule), ours.ETag, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            await records.UpdateAsync(
+                AlertKey(model, rule),
+                current => current is not null && current.LastRaisedAt == raisedAt ? before : null,
+                MonitoringJsonContext.Default.AlertStateRecord,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Storage.ObjectStoreException)
+        {
+            // The store is failing (which is likely why the alert was not delivered): the cooldown stays taken.
+            MonitoringLog.AlertHandlerFailed(_logger, ex, model, rule);
+        }
     }
 
     private async Task NotifyAsync(Alert alert, Func<Alert, CancellationToken, Task>? callback, CancellationToken cancellationToken)
@@ -182,10 +229,18 @@ public partial class MonitoringCatalog
             {
                 await callback(alert, cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A webhook that failed or timed out (TaskCanceledException with this check's token not cancelled).
+            MonitoringLog.AlertHandlerFailed(_logger, ex, alert.Model, alert.Rule);
+        }
 
+        try
+        {
             AlertRaised?.Invoke(this, new AlertRaisedEventArgs(alert));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             MonitoringLog.AlertHandlerFailed(_logger, ex, alert.Model, alert.Rule);
         }

@@ -21,6 +21,7 @@ public partial class MonitoringCatalog
     private readonly MlOpsClient _client = null!;
     private readonly MonitoringLogReader _reader = null!;
     private readonly ILogger _logger = null!;
+    private static long _lastFeedbackTicks;
 
     internal MonitoringCatalog(MlOpsClient client)
     {
@@ -76,6 +77,11 @@ public partial class MonitoringCatalog
         long skipped = 0;
         foreach (var item in feedback)
         {
+            if (item is null)
+            {
+                throw new ArgumentException("The feedback holds a null item; nothing was recorded.", nameof(feedback));
+            }
+
             if (FeedbackRowFor(item.PredictionId, item.Actual, out var problem) is { } row)
             {
                 rows.Add(row);
@@ -109,8 +115,8 @@ public partial class MonitoringCatalog
         ArgumentException.ThrowIfNullOrWhiteSpace(actualColumn);
         var version = await _client.Datasets.GetAsync(datasetUri, cancellationToken).ConfigureAwait(false);
         var data = await version.LoadAsync(new MLContext(seed: 0), cancellationToken).ConfigureAwait(false);
-        var idCol = Column(data.Schema, idColumn, datasetUri);
-        var actualCol = Column(data.Schema, actualColumn, datasetUri);
+        var idCol = Column(data.Schema, idColumn, datasetUri, nameof(idColumn));
+        var actualCol = Column(data.Schema, actualColumn, datasetUri, nameof(actualColumn));
         if (idCol.Type is not TextDataViewType)
         {
             throw new ArgumentException($"The id column '{idColumn}' of {datasetUri} is {idCol.Type}; prediction ids are text (32 hex digits).", nameof(idColumn));
@@ -141,7 +147,7 @@ public partial class MonitoringCatalog
                 }
                 else
                 {
-                    rows.Add(new FeedbackRow { PredictionId = id.ToString("N"), Timestamp = now, Actual = actual });
+                    rows.Add(new FeedbackRow { PredictionId = id.ToString("N"), Timestamp = NextFeedbackTime(now), Actual = actual });
                 }
             }
         }
@@ -154,29 +160,23 @@ public partial class MonitoringCatalog
     /// Writes prediction log rows made elsewhere (a batch job, another service, a replay of history) in the layout served
     /// predictors write, so monitoring reads them like any other.
     /// </summary>
-    /// <param name="rows">The rows; each with a 32-hex-digit id, a valid model name, a version from 1 and a UTC time.</param>
+    /// <param name="rows">
+    /// The rows; each with an id that is a version-7 GUID of the row's own day (<c>Guid.CreateVersion7(timestamp)</c>, as
+    /// served predictors make them: feedback is kept by the date in the id), a valid model name, a version from 1, an arm,
+    /// and JSON objects for input and output. The rows are not changed.
+    /// </param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>How many rows were written.</returns>
-    /// <exception cref="ArgumentException">A row has an invalid id, model name or version; nothing was written.</exception>
+    /// <exception cref="ArgumentException">A row is null or has an invalid id, model name, version, arm, input or output; nothing was written.</exception>
     /// <exception cref="Storage.ObjectStoreException">The store failed; the files written before it stay.</exception>
     public virtual async Task<int> WritePredictionsAsync(IEnumerable<PredictionLogRow> rows, CancellationToken cancellationToken = default)
     {
         SdkCall.Enter();
         ArgumentNullException.ThrowIfNull(rows);
-        var list = rows.ToList();
-        foreach (var row in list)
+        var list = new List<PredictionLogRow>();
+        foreach (var row in rows)
         {
-            if (row is null || !Guid.TryParseExact(row.Id, "N", out _))
-            {
-                throw new ArgumentException($"A prediction log row has the id '{row?.Id}'; ids are 32 hex digits (Guid.ToString(\"N\")). Nothing was written.", nameof(rows));
-            }
-
-            if (!RegistryNames.IsValidName(row.Model, out var problem) || row.Version < 1)
-            {
-                throw new ArgumentException($"The prediction log row {row.Id} names model '{row.Model}' version {row.Version}: {(row.Version < 1 ? "versions start at 1" : problem)}. Nothing was written.", nameof(rows));
-            }
-
-            row.Timestamp = MonitoringLayout.Utc(row.Timestamp);
+            list.Add(Validated(row, nameof(rows)));
         }
 
         var now = _client.TimeProvider.GetUtcNow().UtcDateTime;
@@ -208,6 +208,16 @@ public partial class MonitoringCatalog
         SdkCall.Enter();
         RegistryNames.Name(model, "Model", nameof(model));
         query ??= new PredictionQuery();
+        if (query.From is { } from && query.To is { } to && to <= from)
+        {
+            throw new ArgumentException($"The query's range {from:O} to {to:O} is empty; give a To after From.", nameof(query));
+        }
+
+        if (query.Limit is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "A query's Limit is 0 or more.");
+        }
+
         var all = await _reader.ReadPredictionsAsync(model, query.From, query.To, joinFeedback: true, cancellationToken).ConfigureAwait(false);
         var selected = OfVersionsAndArms(all, query.Versions, query.Arms);
         selected = query.Feedback switch
@@ -272,7 +282,7 @@ public partial class MonitoringCatalog
             delays.Count,
             predictions.Count - delays.Count,
             unknown,
-            delays.Count == 0 ? null : delays[delays.Count / 2],
+            delays.Count == 0 ? null : delays.Count % 2 == 1 ? delays[delays.Count / 2] : (delays[(delays.Count / 2) - 1] + delays[delays.Count / 2]) / 2,
             delays.Count == 0 ? null : delays[^1]);
     }
 
@@ -282,6 +292,86 @@ public partial class MonitoringCatalog
         var versionSet = versions.ToHashSet();
         var armSet = arms.ToHashSet(StringComparer.Ordinal);
         return predictions.Where(p => (versionSet.Count == 0 || versionSet.Contains(p.Version)) && (armSet.Count == 0 || armSet.Contains(p.Arm)));
+    }
+
+    /// <summary>
+    /// The time a piece of feedback is recorded at: the clock, but never the same tick twice in this process, so that of
+    /// two recordings for one id the later call wins even when the clock did not move (a coarse clock, a bulk import's
+    /// one 'now'). Recordings in two processes within one tick are ordered arbitrarily.
+    /// </summary>
+    private static DateTime NextFeedbackTime(DateTime now)
+    {
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastFeedbackTicks);
+            var next = Math.Max(now.Ticks, last + 1);
+            if (Interlocked.CompareExchange(ref _lastFeedbackTicks, next, last) == last)
+            {
+                return new DateTime(next, DateTimeKind.Utc);
+            }
+        }
+    }
+
+    /// <summary>A copy of a row to write, its time in UTC; every way it can be wrong named (nothing is written then).</summary>
+    private static PredictionLogRow Validated(PredictionLogRow? row, string paramName)
+    {
+        if (row is null)
+        {
+            throw new ArgumentException("A prediction log row is null. Nothing was written.", paramName);
+        }
+
+        if (!Guid.TryParseExact(row.Id, "N", out var id))
+        {
+            throw new ArgumentException($"A prediction log row has the id '{row.Id}'; ids are 32 hex digits (Guid.ToString(\"N\")). Nothing was written.", paramName);
+        }
+
+        var timestamp = MonitoringLayout.Utc(row.Timestamp);
+
+        // Feedback is kept by the date of its prediction read from the id: an id of another version, or of another day
+        // than the row's, would never meet its feedback.
+        if (MonitoringLayout.TimeOf(id) is not { } idTime || idTime.Date != timestamp.Date)
+        {
+            throw new ArgumentException($"The prediction log row {row.Id} has an id that is not a version-7 GUID of its own day ({timestamp:yyyy-MM-dd}); make ids with Guid.CreateVersion7(timestamp), so feedback recorded by id meets its prediction. Nothing was written.", paramName);
+        }
+
+        if (!RegistryNames.IsValidName(row.Model, out var problem) || row.Version < 1)
+        {
+            throw new ArgumentException($"The prediction log row {row.Id} names model '{row.Model}' version {row.Version}: {(row.Version < 1 ? "versions start at 1" : problem)}. Nothing was written.", paramName);
+        }
+
+        if (string.IsNullOrEmpty(row.Arm))
+        {
+            throw new ArgumentException($"The prediction log row {row.Id} has no arm (served predictions have 'main', an arm's alias or 'shadow'). Nothing was written.", paramName);
+        }
+
+        foreach (var (name, json) in new[] { ("input", row.Input), ("output", row.Output) })
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new JsonException("not an object");
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException($"The prediction log row {row.Id} has an {name} that is not a JSON object ({ex.Message}). Nothing was written.", paramName, ex);
+            }
+        }
+
+        return new PredictionLogRow
+        {
+            Id = row.Id,
+            Timestamp = timestamp,
+            Model = row.Model,
+            Version = row.Version,
+            Arm = row.Arm,
+            RoutingKey = row.RoutingKey,
+            Input = row.Input,
+            Output = row.Output,
+            LatencyMs = row.LatencyMs,
+        };
     }
 
     private static void Skip(ref long skipped, List<string> problems, string problem)
@@ -326,7 +416,7 @@ public partial class MonitoringCatalog
             return null;
         }
 
-        return new FeedbackRow { PredictionId = predictionId.ToString("N"), Timestamp = _client.TimeProvider.GetUtcNow().UtcDateTime, Actual = json };
+        return new FeedbackRow { PredictionId = predictionId.ToString("N"), Timestamp = NextFeedbackTime(_client.TimeProvider.GetUtcNow().UtcDateTime), Actual = json };
     }
 
     private async Task WriteFeedbackAsync(List<FeedbackRow> rows, CancellationToken cancellationToken)
@@ -349,10 +439,42 @@ public partial class MonitoringCatalog
         MonitoringLog.FeedbackRecorded(_logger, rows.Count, files);
     }
 
-    private static DataViewSchema.Column Column(DataViewSchema schema, string name, string dataset)
-        => schema.GetColumnOrNull(name) ?? throw new ArgumentException($"The dataset {dataset} has no column '{name}'; it has {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.", nameof(name));
+    private static DataViewSchema.Column Column(DataViewSchema schema, string name, string dataset, string paramName)
+        => schema.GetColumnOrNull(name) ?? throw new ArgumentException($"The dataset {dataset} has no column '{name}'; it has {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.", paramName);
 
-    private static Func<DataViewRowCursor, Func<string?>> ActualReader(DataViewSchema.Column column, string name, string dataset)
+    /// <summary>A key label as the class it stands for (its key value, as PredictedLabel names it), else its 1-based index; 0 is missing.</summary>
+    private static Func<DataViewRowCursor, Func<string?>> KeyReader(DataViewSchema.Column column)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        if (column.HasKeyValues())
+        {
+            column.GetKeyValues(ref names);
+        }
+
+        var classes = names.DenseValues().Select(n => n.ToString()).ToArray();
+        string? Json(ulong key) => key == 0 ? null : key <= (ulong)classes.Length ? JsonSerializer.Serialize(classes[key - 1]) : key.ToString(CultureInfo.InvariantCulture);
+        return column.Type.RawType switch
+        {
+            var t when t == typeof(byte) => Key<byte>(column, k => Json(k)),
+            var t when t == typeof(ushort) => Key<ushort>(column, k => Json(k)),
+            var t when t == typeof(ulong) => Key<ulong>(column, Json),
+            _ => Key<uint>(column, k => Json(k)),
+        };
+
+        static Func<DataViewRowCursor, Func<string?>> Key<TKey>(DataViewSchema.Column column, Func<TKey, string?> json)
+            => cursor =>
+            {
+                var getter = cursor.GetGetter<TKey>(column);
+                TKey value = default!;
+                return () =>
+                {
+                    getter(ref value);
+                    return json(value);
+                };
+            };
+    }
+
+    private static Func<DataViewRowCursor, Func<string?>> ActualReader(DataViewSchema.Column column, string actualColumn, string dataset)
     {
         static Func<DataViewRowCursor, Func<string?>> Of<TValue>(DataViewSchema.Column column, Func<TValue, string?> json)
             => cursor =>
@@ -376,8 +498,8 @@ public partial class MonitoringCatalog
             NumberDataViewType n when n.RawType == typeof(long) => Of<long>(column, i => i.ToString(CultureInfo.InvariantCulture)),
             NumberDataViewType n when n.RawType == typeof(uint) => Of<uint>(column, i => i.ToString(CultureInfo.InvariantCulture)),
             TextDataViewType => Of<ReadOnlyMemory<char>>(column, t => t.Length == 0 ? null : JsonSerializer.Serialize(t.ToString())),
-            KeyDataViewType => Of<uint>(column, k => k == 0 ? null : k.ToString(CultureInfo.InvariantCulture)),
-            _ => throw new ArgumentException($"The actual column '{name}' of {dataset} is {column.Type}; a label is a Boolean, a number, text or a key.", nameof(name)),
+            KeyDataViewType => KeyReader(column),
+            _ => throw new ArgumentException($"The actual column '{actualColumn}' of {dataset} is {column.Type}; a label is a Boolean, a number, text or a key.", nameof(actualColumn)),
         };
     }
 }

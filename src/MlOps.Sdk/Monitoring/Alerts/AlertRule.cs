@@ -74,7 +74,7 @@ public abstract record AlertRule
     /// <param name="threshold">The lowest acceptable value.</param>
     /// <param name="minFeedback">The fewest predictions with ground truth to judge on; default 100.</param>
     /// <returns>The rule, named <c>{metric}-below</c>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="metric"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="metric"/> is not a metric live performance measures (the message lists them).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minFeedback"/> is below 1 or <paramref name="threshold"/> is not finite.</exception>
     public static AlertRule MetricBelow(string metric, double threshold, long minFeedback = 100) => Metric(metric, threshold, minFeedback, below: true);
 
@@ -83,21 +83,23 @@ public abstract record AlertRule
     /// <param name="threshold">The highest acceptable value.</param>
     /// <param name="minFeedback">The fewest predictions with ground truth to judge on; default 100.</param>
     /// <returns>The rule, named <c>{metric}-above</c>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="metric"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="metric"/> is not a metric live performance measures (the message lists them).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minFeedback"/> is below 1 or <paramref name="threshold"/> is not finite.</exception>
     public static AlertRule MetricAbove(string metric, double threshold, long minFeedback = 100) => Metric(metric, threshold, minFeedback, below: false);
 
     /// <summary>A check of your own: it returns the alert's message, or <see langword="null"/> when all is well.</summary>
     /// <param name="name">The rule's name.</param>
     /// <param name="check">The check.</param>
+    /// <param name="needsPerformance">Whether the check reads <see cref="MonitoringSnapshot.Performance"/> (measured only when a rule needs it).</param>
+    /// <param name="needsDrift">Whether the check reads <see cref="MonitoringSnapshot.Drift"/> (measured only when a rule needs it).</param>
     /// <returns>The rule.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="check"/> is <see langword="null"/>.</exception>
-    public static AlertRule Custom(string name, Func<MonitoringSnapshot, string?> check)
+    public static AlertRule Custom(string name, Func<MonitoringSnapshot, string?> check, bool needsPerformance = true, bool needsDrift = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(check);
-        return new CustomRule(name, check);
+        return new CustomRule(name, check, needsPerformance, needsDrift);
     }
 
     /// <summary>Evaluates the rule on a snapshot.</summary>
@@ -109,9 +111,17 @@ public abstract record AlertRule
 
     internal virtual bool NeedsPerformance => false;
 
+    /// <summary>The metrics live performance measures (<see cref="PerformanceWindow.Metrics"/>).</summary>
+    internal static readonly string[] KnownMetrics = ["auc", "auprc", "accuracy", "f1", "precision", "recall", "log-loss", "mae", "mse", "rmse", "r2", "micro-accuracy", "macro-accuracy"];
+
     private static MetricRule Metric(string metric, double threshold, long minFeedback, bool below)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(metric);
+        if (!KnownMetrics.Contains(metric, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"Live performance does not measure '{metric}'; it measures {string.Join(", ", KnownMetrics)}.", nameof(metric));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(minFeedback, 1);
         if (!double.IsFinite(threshold))
         {
@@ -188,11 +198,11 @@ public abstract record AlertRule
         }
     }
 
-    private sealed record CustomRule(string RuleName, Func<MonitoringSnapshot, string?> Check) : AlertRule(RuleName)
+    private sealed record CustomRule(string RuleName, Func<MonitoringSnapshot, string?> Check, bool Performance, bool Drift) : AlertRule(RuleName)
     {
-        internal override bool NeedsDrift => true;
+        internal override bool NeedsDrift => Drift;
 
-        internal override bool NeedsPerformance => true;
+        internal override bool NeedsPerformance => Performance;
 
         public override AlertFinding? Evaluate(MonitoringSnapshot snapshot) => Check(snapshot) is { } message ? new AlertFinding(message, null, null) : null;
     }
