@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.ML;
-using MlOps.Sdk.Models;
 using MlOps.Sdk.Monitoring;
-using MlOps.Sdk.Serving;
 using MlOps.Sdk.Testing;
 using MlOps.Sdk.Tests.Infrastructure;
 
@@ -22,46 +17,20 @@ namespace MlOps.Sdk.Tests.Monitoring;
 [TestFixtureSource(typeof(StoreKinds), nameof(StoreKinds.All))]
 public sealed class FlightsSeasonDriftTests(StoreKind kind)
 {
-    private static readonly string Monthly = Path.Combine(RepositoryPaths.Root, "samples", "Retraining", "data", "flights-monthly.csv");
     private static readonly DriftOptions Strict = new() { KolmogorovSmirnovMinStatistic = 0.05 };
     private TestStore _test = null!;
     private MlOpsClient _client = null!;
-    private List<Flight> _flights = null!;
+    private List<FlightsSeason.Flight> _flights = null!;
 
     [SetUp]
     public async Task SetUp()
     {
         _test = await TestStore.CreateAsync(kind);
         _client = TrackingClients.Create(_test.Store);
-        _flights = Read();
+        _flights = FlightsSeason.Read();
 
-        // January's even rows are the training data (profiled at registration) of a small model (late: delay > 15
-        // minutes, from distance, departure time and origin); its odd rows and every later month are logged with the
-        // model's real outputs.
-        var january = _flights.Where(f => f.Date.Month == 1).ToList();
-        var ml = new MLContext(seed: 0);
-        var rows = ml.Data.LoadFromEnumerable(january.Where((_, i) => i % 2 == 0).Select(f => new TrainingRow(f.Row)));
-        var training = await _client.Datasets.RegisterDataViewAsync("flights-january", rows, ml);
-        var model = ml.Transforms.Categorical.OneHotEncoding("OriginKey", nameof(FlightRow.Origin))
-            .Append(ml.Transforms.Concatenate("Features", nameof(FlightRow.Distance), nameof(FlightRow.Time), "OriginKey"))
-            .Append(ml.Transforms.NormalizeMinMax("Features"))
-            .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(labelColumnName: nameof(TrainingRow.Late)))
-            .Fit(rows);
-        var options = new RegisterModelOptions();
-        options.Datasets.Add(new ModelDatasetLink(training.Uri, "training", null));
-        await _client.Models.RegisterAsync("flight-delays", model, rows.Schema, options);
-        using var engine = ml.Model.CreatePredictionEngine<FlightRow, LiveDriftTests.Scored>(model);
-        var live = january.Where((_, i) => i % 2 == 1).Concat(_flights.Where(f => f.Date.Month > 1));
-        await _client.Monitoring.WritePredictionsAsync(live.Select(f => new PredictionLogRow
-        {
-            Id = Guid.CreateVersion7(f.Date).ToString("N"),
-            Timestamp = f.Date.UtcDateTime,
-            Model = "flight-delays",
-            Version = 1,
-            Arm = "main",
-            Input = JsonSerializer.Serialize(f.Row),
-            Output = JsonSerializer.Serialize(engine.Predict(f.Row)),
-        }).ToList());
+        // January's odd rows and every later month are logged with the model's real outputs.
+        await FlightsSeason.RegisterAndLogAsync(_client, _flights, FlightsSeason.JanuaryHeldOut(_flights).Concat(_flights.Where(f => f.Date.Month > 1)));
     }
 
     [TearDown]
@@ -155,49 +124,6 @@ public sealed class FlightsSeasonDriftTests(StoreKind kind)
     private Task<LiveDriftReport> MonthAsync(int month, DriftOptions? options)
     {
         var from = new DateTimeOffset(2001, month, 1, 0, 0, 0, TimeSpan.Zero);
-        return _client.Monitoring.GetDriftAsync("flight-delays", new DriftQuery { From = from, To = from.AddMonths(1), Options = options });
-    }
-
-    private static List<Flight> Read() => File.ReadLines(Monthly).Skip(1).Select(line => line.Split(',')).Select(f =>
-    {
-        var date = DateTime.ParseExact(f[0], "yyyy/MM/dd HH:mm", CultureInfo.InvariantCulture);
-        return new Flight(new DateTimeOffset(date, TimeSpan.Zero), new FlightRow
-        {
-            Delay = float.Parse(f[1], CultureInfo.InvariantCulture),
-            Distance = float.Parse(f[2], CultureInfo.InvariantCulture),
-            Time = (float)(date.Hour + (date.Minute / 60.0)),
-            Origin = f[3],
-            Destination = f[4],
-        });
-    }).ToList();
-
-    private sealed record Flight(DateTimeOffset Date, FlightRow Row);
-
-    public sealed class TrainingRow(FlightRow row)
-    {
-        public float Delay { get; set; } = row.Delay;
-
-        public float Distance { get; set; } = row.Distance;
-
-        public float Time { get; set; } = row.Time;
-
-        public string Origin { get; set; } = row.Origin;
-
-        public string Destination { get; set; } = row.Destination;
-
-        public bool Late { get; set; } = row.Delay > 15;
-    }
-
-    public sealed class FlightRow
-    {
-        public float Delay { get; set; }
-
-        public float Distance { get; set; }
-
-        public float Time { get; set; }
-
-        public string Origin { get; set; } = string.Empty;
-
-        public string Destination { get; set; } = string.Empty;
+        return _client.Monitoring.GetDriftAsync(FlightsSeason.Model, new DriftQuery { From = from, To = from.AddMonths(1), Options = options });
     }
 }

@@ -227,7 +227,7 @@ public sealed partial class ReportTests
         Assert.That(driftOnlyBody.GetValueOrDefault("data-charts-rendered"), Is.EqualTo("1"));
     }
 
-    private static async Task<string> OpenAsync(MonitoringReport report)
+    internal static async Task<string> OpenAsync(MonitoringReport report)
     {
         using var html = new MemoryStream();
         await report.WriteHtmlAsync(html);
@@ -249,20 +249,20 @@ public sealed partial class ReportTests
         }
     }
 
-    private static Dictionary<string, string> Body(string dom)
+    internal static Dictionary<string, string> Body(string dom)
     {
         var tag = BodyTag().Match(dom);
         Assert.That(tag.Success, Is.True, "a body element");
         return Attribute().Matches(tag.Groups[1].Value).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
     }
 
-    private static string Errors(string dom)
+    internal static string Errors(string dom)
     {
         var box = Regex.Match(dom, "<div id=\"report-errors\".*?</div>", RegexOptions.Singleline);
         return box.Success ? box.Value : "(no error box)";
     }
 
-    private static List<(string Kind, string Svg)> Charts(string dom)
+    internal static List<(string Kind, string Svg)> Charts(string dom)
         => [.. ChartDiv().Matches(dom).Select(m => (m.Groups[1].Value, m.Groups[2].Value))];
 
     private static int Count(string text, string what) => Regex.Count(text, Regex.Escape(what));

@@ -37,6 +37,13 @@ public sealed class ReportOptions : IValidatableObject
     /// <summary>Gets the features compared; every input field the reference's profile has when empty.</summary>
     public IList<string> Features { get; } = [];
 
+    /// <summary>
+    /// Gets the alerts of a check just run (<see cref="MonitoringCheckResult.Alerts"/>) to list in the report, whatever
+    /// their time; each replaces the stored last alert of its rule (see <see cref="MonitoringCatalog.CreateReportAsync"/>).
+    /// A suppressed one is listed as such. Empty by default: the stored alerts only.
+    /// </summary>
+    public IList<Alert> Alerts { get; } = [];
+
     /// <summary>Gets or sets the drift thresholds (also drawn on the drift chart); the documented defaults when <see langword="null"/>.</summary>
     public DriftOptions? Drift { get; set; }
 
