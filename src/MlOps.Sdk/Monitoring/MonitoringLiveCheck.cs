@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MlOps.Sdk.Internal;
 using MlOps.Sdk.Retraining;
 
@@ -47,18 +48,25 @@ public static class MonitoringLiveCheck
     /// <see cref="MonitoringCatalog.CompareAsync"/>). Unhealthy when the challenger is worse by more than
     /// <see cref="LiveCheckOptions.MaxDrop"/>; healthy, saying why, while either version has fewer than
     /// <see cref="LiveCheckOptions.MinFeedback"/> predictions with ground truth, when the metric is not measured (a
-    /// single class so far) or when there is no champion.
+    /// single class so far) or when there is no champion. Unhealthy, naming the metric and the task, as soon as the
+    /// task decided from the logged outputs (<see cref="MonitoringTask.Auto"/>) is one whose metrics do not include
+    /// <see cref="LiveCheckOptions.Metric"/> (the default <c>auc</c> on a regression model): such a check could never judge.
     /// </summary>
     /// <param name="client">The client whose monitoring reads the logs.</param>
     /// <param name="options">The metric and the guard; copied, later changes do not count.</param>
     /// <returns>The check, for <see cref="CanaryOptions.LiveCheck"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="client"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (an unknown metric, a negative drop).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (an unknown metric, a negative drop, or a <see cref="LiveCheckOptions.Task"/> other than <see cref="MonitoringTask.Auto"/> whose metrics do not include <see cref="LiveCheckOptions.Metric"/>).</exception>
     public static Func<RolloutCheck, CancellationToken, Task<RolloutHealth>> Create(MlOpsClient client, LiveCheckOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         OptionsValidation.ThrowIfInvalid(options);
+        if (Mismatch(options.Metric, options.Task) is { } mismatch)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(LiveCheckOptions), [$"LiveCheckOptions.Metric: {mismatch}."]);
+        }
+
         var copy = new LiveCheckOptions { Metric = options.Metric, HigherIsBetter = options.HigherIsBetter, MaxDrop = options.MaxDrop, MinFeedback = options.MinFeedback, Task = options.Task };
         var logger = client.LoggerFactory.CreateLogger(typeof(MonitoringLiveCheck));
         return async (check, cancellationToken) =>
@@ -87,7 +95,13 @@ public static class MonitoringLiveCheck
 
         var now = client.TimeProvider.GetUtcNow();
         var query = new PerformanceQuery { From = check.StageStartedAt, To = now > check.StageStartedAt ? now : check.StageStartedAt.AddTicks(1), Window = null, Task = options.Task };
-        var total = (await client.Monitoring.CompareAsync(check.Model, champion, check.Challenger, query, cancellationToken).ConfigureAwait(false)).Total;
+        var comparison = await client.Monitoring.CompareAsync(check.Model, champion, check.Challenger, query, cancellationToken).ConfigureAwait(false);
+        if (Mismatch(options.Metric, comparison.Task) is { } mismatch)
+        {
+            return RolloutHealth.Unhealthy($"{mismatch}: the check could never judge; set LiveCheckOptions.Metric to one of them");
+        }
+
+        var total = comparison.Total;
         var (theirs, ours) = (total.Champion, total.Challenger);
         var since = string.Create(CultureInfo.InvariantCulture, $"since {check.StageStartedAt:u}");
         if (ours.WithFeedback < options.MinFeedback || theirs.WithFeedback < options.MinFeedback)
@@ -101,7 +115,16 @@ public static class MonitoringLiveCheck
         }
 
         var worse = options.Higher ? before - after : after - before;
-        var comparison = string.Create(CultureInfo.InvariantCulture, $"live {options.Metric} {after:0.####} of version {check.Challenger} against {before:0.####} of version {champion} on {ours.WithFeedback} and {theirs.WithFeedback} predictions with ground truth {since} (guard: at most {options.MaxDrop} worse)");
-        return worse > options.MaxDrop ? RolloutHealth.Unhealthy(comparison) : new RolloutHealth(true, comparison);
+        var judged = string.Create(CultureInfo.InvariantCulture, $"live {options.Metric} {after:0.####} of version {check.Challenger} against {before:0.####} of version {champion} on {ours.WithFeedback} and {theirs.WithFeedback} predictions with ground truth {since} (guard: at most {options.MaxDrop} worse)");
+        return worse > options.MaxDrop ? RolloutHealth.Unhealthy(judged) : new RolloutHealth(true, judged);
+    }
+
+    /// <summary>Why the metric can never be measured for the task (naming both and the task's metrics), or <see langword="null"/> when it can or the task is not decided.</summary>
+    private static string? Mismatch(string metric, MonitoringTask task)
+    {
+        var metrics = PerformanceMeter.MetricsOf(task);
+        return task == MonitoringTask.Auto || metrics.Contains(metric, StringComparer.Ordinal)
+            ? null
+            : $"the metric {metric} is not measured for {task} (its metrics: {string.Join(", ", metrics)})";
     }
 }

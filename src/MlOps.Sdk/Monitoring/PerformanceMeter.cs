@@ -99,6 +99,15 @@ internal static class PerformanceMeter
         return new PerformanceComparison(model, report.Task, champion, challenger, windows, Pair(report.Totals.Single(w => w.Version == champion), report.Totals.Single(w => w.Version == challenger)));
     }
 
+    /// <summary>The metrics live performance can give for a task (the names <see cref="ModelEvaluator"/>'s evaluator for it gives); empty for <see cref="MonitoringTask.Auto"/>.</summary>
+    public static IReadOnlyList<string> MetricsOf(MonitoringTask task) => task switch
+    {
+        MonitoringTask.BinaryClassification => ModelEvaluator.BinaryClassification().Metrics,
+        MonitoringTask.MulticlassClassification => ModelEvaluator.MulticlassClassification().Metrics,
+        MonitoringTask.Regression => ModelEvaluator.Regression().Metrics,
+        _ => [],
+    };
+
     /// <summary>Decides the task from the first output that has the fields of one, or checks the one asked for.</summary>
     private static MonitoringTask TaskOf(string model, MonitoringTask asked, List<LoggedPrediction> predictions)
     {
@@ -186,8 +195,7 @@ internal static class PerformanceMeter
     {
         private readonly MonitoringTask _task;
         private readonly MLContext _ml = new(seed: 0);
-        private readonly Dictionary<string, int> _classes = new(StringComparer.Ordinal);
-        private readonly int _classCount;
+        private readonly Dictionary<int, ClassMap> _classes = [];
 
         public WindowEvaluator(MonitoringTask task, List<LoggedPrediction> predictions)
         {
@@ -198,14 +206,20 @@ internal static class PerformanceMeter
             }
 
             // The logged output has the Score vector and the PredictedLabel (a name), not which slot is which class:
-            // each prediction's highest slot names its class.
+            // each prediction's highest slot names its class. Per version: a retrained model can number its classes
+            // in another order (ML.NET numbers them in the order training met them).
             foreach (var p in predictions)
             {
                 if (LoggedPrediction.Field(p.Output, "Score") is { ValueKind: JsonValueKind.Array } score && LoggedPrediction.Field(p.Output, "PredictedLabel") is { } label && LoggedPrediction.JsonText(label) is { } name)
                 {
+                    if (!_classes.TryGetValue(p.Version, out var map))
+                    {
+                        _classes[p.Version] = map = new ClassMap();
+                    }
+
                     var slots = Vector(score);
-                    _classCount = Math.Max(_classCount, slots.Length);
-                    _classes.TryAdd(name, ArgMax(slots));
+                    map.Count = Math.Max(map.Count, slots.Length);
+                    map.Slots.TryAdd(name, ArgMax(slots));
                 }
             }
         }
@@ -227,7 +241,7 @@ internal static class PerformanceMeter
             {
                 MonitoringTask.BinaryClassification => Binary(withFeedback),
                 MonitoringTask.Regression => Regression(withFeedback),
-                _ => Multiclass(withFeedback),
+                _ => Multiclass(version, withFeedback),
             };
             return new PerformanceWindow(version, arm, start, end, rows.Count, withFeedback.Count, metrics, note);
         }
@@ -236,6 +250,7 @@ internal static class PerformanceMeter
         {
             var data = new List<BinaryRow>(rows.Count);
             var calibrated = true;
+            var disagreements = 0;
             foreach (var p in rows)
             {
                 var label = BooleanLabel(p.Actual!.Value);
@@ -243,7 +258,7 @@ internal static class PerformanceMeter
                 // An output class without a Score (PredictedLabel and Probability only) is measured on the probability's
                 // logit: the same ranking (AUC), the same decisions (Score > 0 where Probability > 0.5).
                 var score = p.OutputNumber("Score") ?? (p.OutputNumber("Probability") is { } pr ? Logit(pr) : Required(p, "Score"));
-                if (LoggedPrediction.Field(p.Output, "PredictedLabel")?.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                if (LoggedPrediction.Field(p.Output, "PredictedLabel") is not { ValueKind: JsonValueKind.True or JsonValueKind.False } predicted)
                 {
                     throw Missing(p, "Boolean PredictedLabel");
                 }
@@ -252,11 +267,12 @@ internal static class PerformanceMeter
                 calibrated &= probability is not null;
                 if (label is { } l)
                 {
+                    disagreements += predicted.GetBoolean() == score > 0 ? 0 : 1;
                     data.Add(new BinaryRow { Label = l, Score = (float)score, Probability = (float)(probability ?? double.NaN), PredictedLabel = score > 0 });
                 }
             }
 
-            var leftOut = Unusable(rows.Count - data.Count, "not Boolean (true, false, 1 or 0)");
+            var leftOut = Join(Unusable(rows.Count - data.Count, "not Boolean (true, false, 1 or 0)"), Disagreeing(disagreements, data.Count));
             if (data.Count == 0)
             {
                 return (None, leftOut);
@@ -293,9 +309,12 @@ internal static class PerformanceMeter
             return data.Count == 0 ? (None, leftOut) : (ModelEvaluator.Regression().Evaluate(_ml, _ml.Data.LoadFromEnumerable(data)), leftOut);
         }
 
-        private (IReadOnlyDictionary<string, double>, string?) Multiclass(List<LoggedPrediction> rows)
+        private (IReadOnlyDictionary<string, double>, string?) Multiclass(int version, List<LoggedPrediction> rows)
         {
+            var map = _classes.GetValueOrDefault(version) ?? new ClassMap();
             var data = new List<KeyRow>(rows.Count);
+            var unseen = new List<string>();
+            var unseenRows = 0;
             foreach (var p in rows)
             {
                 if (LoggedPrediction.Field(p.Output, "Score") is not { ValueKind: JsonValueKind.Array } score)
@@ -303,20 +322,56 @@ internal static class PerformanceMeter
                     throw Missing(p, "Score vector");
                 }
 
-                var slots = Vector(score);
-                if (slots.Length != _classCount)
+                if (map.Count == 0)
                 {
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Prediction {p.Id:N} of version {p.Version} has {slots.Length} scores where others have {_classCount}; measure versions with different classes apart (PerformanceQuery.Versions)."));
+                    throw Missing(p, "PredictedLabel naming a class (in any prediction of its version)");
                 }
 
-                if (LoggedPrediction.JsonText(p.Actual!.Value) is { } name && _classes.TryGetValue(name, out var index))
+                var slots = Vector(score);
+                if (slots.Length != map.Count)
                 {
-                    data.Add(new KeyRow { Label = (uint)index, Score = slots, PredictedLabel = (uint)ArgMax(slots) });
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Prediction {p.Id:N} of version {p.Version} has {slots.Length} scores where others of the version have {map.Count}."));
                 }
+
+                if (LoggedPrediction.JsonText(p.Actual!.Value) is not { } name)
+                {
+                    continue;
+                }
+
+                if (!map.Slots.TryGetValue(name, out var index))
+                {
+                    // A class this version never predicted: which slot is its is unknown, but the prediction was wrong
+                    // (its slot never won). It gets a slot of its own after the model's, scored the lowest a score can
+                    // be: a mistake for micro and macro accuracy, and ML.NET's floor probability (1e-15) for log-loss.
+                    index = unseen.IndexOf(name);
+                    if (index < 0)
+                    {
+                        unseen.Add(name);
+                        index = unseen.Count - 1;
+                    }
+
+                    index += map.Count;
+                    unseenRows++;
+                }
+
+                data.Add(new KeyRow { Label = (uint)index, Score = slots, PredictedLabel = (uint)ArgMax(slots) });
             }
 
-            var leftOut = Unusable(rows.Count - data.Count, "classes no logged PredictedLabel names (which score is theirs is unknown)");
-            return data.Count == 0 ? (None, leftOut) : (ModelEvaluator.MulticlassClassification().Evaluate(_ml, _ml.Data.LoadFromEnumerable(data, KeyRow.Schema(_classCount))), leftOut);
+            var leftOut = Unusable(rows.Count - data.Count, "not a class name");
+            if (data.Count == 0)
+            {
+                return (None, leftOut);
+            }
+
+            var classes = map.Count + unseen.Count;
+            foreach (var row in data.Where(r => r.Score.Length < classes))
+            {
+                row.Score = [.. row.Score, .. Enumerable.Repeat(float.MinValue, classes - row.Score.Length)];
+            }
+
+            var never = unseenRows == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{unseenRows} labels of classes version {version} never predicted ({string.Join(", ", unseen.Take(5))}{(unseen.Count > 5 ? ", ..." : string.Empty)}): counted as mistakes, at ML.NET's floor probability 1e-15 for log-loss");
+            var metrics = ModelEvaluator.MulticlassClassification().Evaluate(_ml, _ml.Data.LoadFromEnumerable(data, KeyRow.Schema(classes)));
+            return (metrics, Join(never, leftOut));
         }
 
         private static double Required(LoggedPrediction p, string field) => p.OutputNumber(field) ?? throw Missing(p, $"numeric {field}");
@@ -340,6 +395,9 @@ internal static class PerformanceMeter
         private static string? Unusable(int count, string why)
             => count == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{count} labels left out: {why}");
 
+        private static string? Disagreeing(int count, int of)
+            => count == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{count} of {of} logged PredictedLabel values disagree with Score > 0 (a custom threshold?): the metrics decide by Score > 0, as ML.NET's binary evaluator does");
+
         private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 
         private static float[] Vector(JsonElement array) => [.. array.EnumerateArray().Select(e => (float)(LoggedPrediction.AsNumber(e) ?? double.NaN))];
@@ -357,6 +415,14 @@ internal static class PerformanceMeter
 
             return best;
         }
+    }
+
+    /// <summary>The classes of one version: the slot each predicted class name won, and how many slots its scores have.</summary>
+    private sealed class ClassMap
+    {
+        public Dictionary<string, int> Slots { get; } = new(StringComparer.Ordinal);
+
+        public int Count { get; set; }
     }
 
     private sealed class BinaryRow

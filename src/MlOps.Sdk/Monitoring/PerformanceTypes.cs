@@ -59,7 +59,12 @@ public sealed class PerformanceQuery
 /// <c>micro-accuracy</c>, <c>macro-accuracy</c>, <c>log-loss</c>. Empty when no prediction has ground truth; only
 /// <c>accuracy</c> for a binary window whose labels are all one class.
 /// </param>
-/// <param name="Note">Why metrics or rows are missing (no predictions, no ground truth yet, a single class, labels that fit no class), or <see langword="null"/>.</param>
+/// <param name="Note">
+/// Why metrics or rows are missing (no predictions, no ground truth yet, a single class, labels that fit no class), what
+/// the metrics counted that the user may not expect (multiclass labels of classes the version never predicted, counted as
+/// mistakes), and how many logged binary <c>PredictedLabel</c> values disagree with <c>Score</c> &gt; 0 (a custom
+/// threshold: the metrics still decide by <c>Score</c> &gt; 0); or <see langword="null"/>.
+/// </param>
 public sealed record PerformanceWindow(int Version, string Arm, DateTimeOffset Start, DateTimeOffset End, long Predictions, long WithFeedback, IReadOnlyDictionary<string, double> Metrics, string? Note);
 
 /// <summary>A model's live performance: per version, arm and window, and over the whole range.</summary>

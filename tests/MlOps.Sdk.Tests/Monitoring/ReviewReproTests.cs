@@ -57,39 +57,6 @@ public sealed class ReviewReproTests
     }
 
     [Test]
-    public async Task Multiclass_TwoVersionsWithDifferentSlotOrder_AreEachMeasuredOnTheirOwnClasses()
-    {
-        // ML.NET numbers classes in the order training met them: a retrained version can put them in other slots.
-        // Both versions here are always right (PredictedLabel == actual), so each has micro-accuracy 1.
-        await WritePerfectMulticlassAsync(version: 1, Abc, Day1);
-        await WritePerfectMulticlassAsync(version: 2, Cba, Day1.AddHours(1));
-
-        var comparison = await _client.Monitoring.CompareAsync("iris", champion: 1, challenger: 2, new PerformanceQuery { Window = null });
-        Assert.That(comparison.Total.Metrics["micro-accuracy"].Champion, Is.EqualTo(1.0).Within(1e-9));
-        Assert.That(comparison.Total.Metrics["micro-accuracy"].Challenger, Is.EqualTo(1.0).Within(1e-9), "version 2 is never wrong either");
-    }
-
-    [Test]
-    public async Task Multiclass_ALabelTheModelNeverPredicts_CountsAsAMistake()
-    {
-        // 10 a (right), 10 b (right), 10 c predicted as a (wrong): accuracy 20/30 by hand.
-        var rows = new List<PredictionLogRow>();
-        var actual = new List<string>();
-        for (var i = 0; i < 30; i++)
-        {
-            var (predicted, truth) = (i % 3) switch { 0 => (0, "a"), 1 => (1, "b"), _ => (0, "c") };
-            rows.Add(MulticlassRow(Day1.AddMinutes(i), 1, Abc, predicted));
-            actual.Add(truth);
-        }
-
-        await _client.Monitoring.WritePredictionsAsync(rows);
-        await _client.Monitoring.RecordFeedbackAsync(rows.Select((r, i) => new PredictionFeedback<string>(MonitoringLogs.IdOf(r), actual[i])));
-
-        var total = (await _client.Monitoring.GetPerformanceAsync("iris", new PerformanceQuery { Window = null })).Totals.Single();
-        Assert.That(total.Metrics["micro-accuracy"], Is.EqualTo(20.0 / 30).Within(1e-9), $"note: {total.Note}");
-    }
-
-    [Test]
     public async Task Check_WhenTheStoreFails_ThrowsTheStoreException_AsDocumented()
     {
         var faulty = new FaultInjectingObjectStore(new InMemoryObjectStore(timeProvider: _time));
