@@ -15,7 +15,7 @@ using FlightDelays;
 var client = MlOpsClient.CreateDefault();
 if (!(await client.Models.GetAliasesAsync("flight-delays")).ContainsKey("production"))
 {
-    Console.Error.WriteLine("No models:/flight-delays@production in this folder's store: run the QuickStart first (dotnet run --project samples/QuickStart).");
+    Console.WriteLine("No models:/flight-delays@production in this folder's store: run the QuickStart first (dotnet run --project samples/QuickStart).");
     return 1;
 }
 

@@ -21,7 +21,7 @@ public partial class MonitoringCatalog
     private readonly MlOpsClient _client = null!;
     private readonly MonitoringLogReader _reader = null!;
     private readonly ILogger _logger = null!;
-    private static long _lastFeedbackTicks;
+    private long _lastFeedbackTicks;
 
     internal MonitoringCatalog(MlOpsClient client)
     {
@@ -297,9 +297,9 @@ public partial class MonitoringCatalog
     /// <summary>
     /// The time a piece of feedback is recorded at: the clock, but never the same tick twice in this process, so that of
     /// two recordings for one id the later call wins even when the clock did not move (a coarse clock, a bulk import's
-    /// one 'now'). Recordings in two processes within one tick are ordered arbitrarily.
+    /// one 'now'). Per client; recordings by two clients within one tick are ordered arbitrarily.
     /// </summary>
-    private static DateTime NextFeedbackTime(DateTime now)
+    private DateTime NextFeedbackTime(DateTime now)
     {
         while (true)
         {

@@ -31,7 +31,7 @@ public sealed partial class MonitoringSampleTests
         Assert.That(output, Does.Contain($"version 2 (production): {june} predictions, {june} with ground truth"), "every served prediction logged, every delay joined to its prediction by id");
         var auc = double.Parse(Auc().Match(output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.That(auc, Is.InRange(0.55, 0.70), "a model of January to March on June's flights: better than chance, below the rule's 0.70");
-        Assert.That(output, Does.Contain($"ALERT auc-below: auc {auc:0.####} < 0.7 for version 2 (production) on {june} predictions with ground truth"));
+        Assert.That(output, Does.Contain("ALERT auc-below: auc 0.").And.Contain($" < 0.7 for version 2 (production) on {june} predictions with ground truth"), "the rule's alert, with the live figure");
         Assert.That(output, Does.Contain("distance: stable").And.Contain("origin: stable").And.Contain("destination: stable").And.Contain("Probability: stable"), "June's inputs and outputs look like the training data's (docs/drift.md: the flights' inputs barely move across months)");
 
         var report = Path.Combine(_folder, "monitoring-report.html");

@@ -8,12 +8,11 @@ using MlOps.Sdk.Tests.Infrastructure;
 
 namespace MlOps.Sdk.Tests.Monitoring;
 
-/// <summary>Review of issue 10 (monitoring): each test shows one bug; it fails on the code under review.</summary>
-public sealed class ReviewReproTests
+/// <summary>The review of monitoring's core (issue 10): each test was a bug's repro, now fixed.</summary>
+public sealed class MonitoringReviewTests
 {
     private static readonly DateTimeOffset Day1 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
     private static readonly string[] Abc = ["a", "b", "c"];
-    private static readonly string[] Cba = ["c", "b", "a"];
     private FakeTimeProvider _time = null!;
     private MlOpsClient _client = null!;
 
@@ -25,18 +24,38 @@ public sealed class ReviewReproTests
     }
 
     [Test]
-    public async Task FeedbackForANonV7Id_RecordedOnALaterDay_JoinsItsPrediction()
+    public void PredictionsWithIdsFeedbackCouldNeverMeet_AreRefused_NothingWritten()
     {
-        // WritePredictionsAsync accepts any 32-hex-digit id (a batch job, another service); the feedback of a non-v7 id
-        // goes to the partition of the day it is recorded, and the join only reads the predictions' own dates.
-        var row = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f });
-        row.Id = Guid.NewGuid().ToString("N");
-        await _client.Monitoring.WritePredictionsAsync([row]);
-        _time.Advance(TimeSpan.FromDays(2));
-        await _client.Monitoring.RecordFeedbackAsync(Guid.ParseExact(row.Id, "N"), 2.0);
+        // Feedback is kept by the date in its prediction's id: a version-4 id, or a version-7 id of another day than the
+        // row's, would never meet the feedback recorded for it.
+        var v4 = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f });
+        v4.Id = Guid.NewGuid().ToString("N");
+        var otherDay = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f });
+        otherDay.Id = Guid.CreateVersion7(Day1.AddDays(-1)).ToString("N");
+        var good = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f });
 
-        var read = (await _client.Monitoring.ReadPredictionsAsync("m")).Single();
-        Assert.That(read.HasFeedback, Is.True, "the ground truth recorded for this prediction's id");
+        foreach (var bad in new[] { v4, otherDay })
+        {
+            var error = Assert.ThrowsAsync<ArgumentException>(() => _client.Monitoring.WritePredictionsAsync([good, bad]));
+            Assert.That(error!.Message, Does.Contain(bad.Id).And.Contain("version-7 GUID of its own day"));
+        }
+
+        var noArm = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f }, arm: string.Empty);
+        Assert.ThrowsAsync<ArgumentException>(() => _client.Monitoring.WritePredictionsAsync([noArm]));
+        var notJson = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f });
+        notJson.Output = "{Score: 1";
+        Assert.That(Assert.ThrowsAsync<ArgumentException>(() => _client.Monitoring.WritePredictionsAsync([notJson]))!.Message, Does.Contain("output"));
+        Assert.That(_client.Store.ListAsync("monitoring/").ToBlockingEnumerable(), Is.Empty, "nothing written");
+    }
+
+    [Test]
+    public async Task WritePredictions_LeavesTheCallersRowsAsTheyWere()
+    {
+        var local = MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f });
+        local.Timestamp = DateTime.SpecifyKind(local.Timestamp, DateTimeKind.Unspecified);
+        await _client.Monitoring.WritePredictionsAsync([local]);
+        Assert.That(local.Timestamp.Kind, Is.EqualTo(DateTimeKind.Unspecified));
+        Assert.That((await _client.Monitoring.ReadPredictionsAsync("m")).Single().Timestamp, Is.EqualTo(Day1), "an unspecified kind is read as UTC");
     }
 
     [Test]
@@ -93,21 +112,6 @@ public sealed class ReviewReproTests
         await _client.Monitoring.WritePredictionsAsync([MonitoringLogs.Row(Day1, "m", 1, new { X = 1 }, new { Score = 1f })]);
         Assert.ThrowsAsync<ArgumentException>(() => _client.Monitoring.ReadPredictionsAsync("m", new PredictionQuery { From = Day1.AddDays(1), To = Day1 }), "as GetPerformanceAsync and GetFeedbackSummaryAsync do");
         Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _client.Monitoring.ReadPredictionsAsync("m", new PredictionQuery { Limit = -1 }));
-    }
-
-    private async Task WritePerfectMulticlassAsync(int version, string[] slots, DateTimeOffset start)
-    {
-        var rows = new List<PredictionLogRow>();
-        var actual = new List<string>();
-        for (var i = 0; i < 30; i++)
-        {
-            var truth = Abc[i % 3];
-            rows.Add(MulticlassRow(start.AddMinutes(i), version, slots, Array.IndexOf(slots, truth)));
-            actual.Add(truth);
-        }
-
-        await _client.Monitoring.WritePredictionsAsync(rows);
-        await _client.Monitoring.RecordFeedbackAsync(rows.Select((r, i) => new PredictionFeedback<string>(MonitoringLogs.IdOf(r), actual[i])));
     }
 
     private static PredictionLogRow MulticlassRow(DateTimeOffset at, int version, string[] slots, int predictedSlot)
