@@ -9,6 +9,7 @@ public sealed class ReadmeTests
     [TestCase("HyperparameterSearch/Program.cs", "search")]
     [TestCase("FlightDelays/FlightDelayPipeline.cs", "pipeline")]
     [TestCase("Retraining/Program.cs", "retraining")]
+    [TestCase("Monitoring/Program.cs", "monitoring")]
     public void Readme_Snippet_IsTheSamplesCode(string file, string region)
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
