@@ -46,6 +46,11 @@ try
         await ServingBenchmark.RunAsync(scratch, quick);
     }
 
+    if (Selected("monitoring"))
+    {
+        await MonitoringBenchmark.RunAsync(scratch, quick);
+    }
+
     if (Selected("pipeline"))
     {
         await PipelineBenchmark.RunAsync(scratch, quick);
