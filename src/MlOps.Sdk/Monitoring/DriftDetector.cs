@@ -15,6 +15,9 @@ namespace MlOps.Sdk.Monitoring;
 /// </remarks>
 public static class DriftDetector
 {
+    /// <summary>The words a stable feature's reason ends with when its test was significant but no effect size material.</summary>
+    internal const string NegligibleShift = "a negligible shift";
+
     /// <summary>The drift of a numeric feature between two samples.</summary>
     /// <param name="feature">The feature's name.</param>
     /// <param name="reference">The reference (training) values; missing ones are dropped.</param>
@@ -203,7 +206,7 @@ public static class DriftDetector
         var (status, reason) = (significant, material.Count > 0) switch
         {
             (true, true) => (DriftStatus.Drifted, Format($"{test} p {p:G3} < {alpha:G3} and {string.Join(", ", material)}")),
-            (true, false) => (DriftStatus.Stable, Format($"{test} p {p:G3} < {alpha:G3}, but no effect size reaches its threshold (a negligible shift)")),
+            (true, false) => (DriftStatus.Stable, Format($"{test} p {p:G3} < {alpha:G3}, but no effect size reaches its threshold ({NegligibleShift})")),
             (false, true) => (DriftStatus.Stable, Format($"{string.Join(", ", material)}, but {test} p {p:G3} ≥ {alpha:G3} (within sampling noise)")),
             _ => (DriftStatus.Stable, Format($"{test} p {p:G3} ≥ {alpha:G3} and no effect size reaches its threshold")),
         };

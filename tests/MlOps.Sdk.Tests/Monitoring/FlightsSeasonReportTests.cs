@@ -100,6 +100,12 @@ public sealed partial class FlightsSeasonReportTests
         Assert.That(delay.GetProperty("reason").GetString(), Does.Contain("negligible shift"), "significant but below D ≥ 0.1: the sample-size rule");
         Assert.That(delay.GetProperty("kolmogorovSmirnov").GetProperty("pValue").GetDouble(), Is.LessThan(1e-3));
         Assert.That(Drifted(may), Is.Empty);
+
+        // The page says it too: May's row of the per-window table lists the delay among the significant shifts below
+        // the thresholds, with its reason; January's row lists nothing there.
+        var rows = report.ToHtml().Split("<tr>").Where(r => r.Contains("<td>Delay: Kolmogorov", StringComparison.Ordinal)).ToList();
+        Assert.That(rows, Has.Count.EqualTo(1), "one window with a significant but small shift of the delay");
+        Assert.That(rows[0], Does.Contain("a negligible shift"));
     }
 
     private Task<MonitoringReport> ReportAsync(DriftOptions? drift)

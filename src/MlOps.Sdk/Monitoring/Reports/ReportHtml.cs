@@ -188,11 +188,12 @@ internal static class ReportHtml
 
         if (drift.Windows.Count > 0)
         {
-            html.Append("<details><summary>Per window (").Append(I(drift.Windows.Count)).Append(")</summary>\n<table>\n<thead><tr><th>start</th><th>end</th><th>predictions</th><th>drifted share</th><th>drifted features</th></tr></thead>\n<tbody>\n");
+            html.Append("<details><summary>Per window (").Append(I(drift.Windows.Count)).Append(")</summary>\n<table>\n<thead><tr><th>start</th><th>end</th><th>predictions</th><th>drifted share</th><th>drifted features</th><th>significant, below the thresholds</th></tr></thead>\n<tbody>\n");
             foreach (var w in drift.Windows)
             {
                 html.Append("<tr><td>").Append(Time(w.Start)).Append("</td><td>").Append(Time(w.End)).Append("</td><td>").Append(I(w.Predictions)).Append("</td><td>")
-                    .Append(N(w.Features.DriftedShare)).Append("</td><td>").Append(H(string.Join(", ", w.Features.Drifted.Select(f => f.Feature)))).Append("</td></tr>\n");
+                    .Append(N(w.Features.DriftedShare)).Append("</td><td>").Append(H(string.Join(", ", w.Features.Drifted.Select(f => f.Feature)))).Append("</td><td>")
+                    .Append(H(string.Join("; ", w.Features.Features.Where(f => f.Status == DriftStatus.Stable && f.Reason.Contains(DriftDetector.NegligibleShift, StringComparison.Ordinal)).Select(f => $"{f.Feature}: {f.Reason}")))).Append("</td></tr>\n");
             }
 
             html.Append("</tbody>\n</table>\n</details>\n");
