@@ -56,7 +56,6 @@ foreach (var problem in check.Snapshot.Problems)
     Console.WriteLine($"not measured: {problem}");
 }
 
-
 foreach (var total in check.Snapshot.Performance!.Totals)
 {
     Console.WriteLine($"version {total.Version} ({total.Arm}): {total.Predictions} predictions, {total.WithFeedback} with ground truth, " +
