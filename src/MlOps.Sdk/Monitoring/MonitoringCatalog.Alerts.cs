@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using MlOps.Sdk.Internal;
-using MlOps.Sdk.Records;
 using MlOps.Sdk.Registry;
 
 namespace MlOps.Sdk.Monitoring;
@@ -32,6 +31,7 @@ public partial class MonitoringCatalog
         var until = _client.TimeProvider.GetUtcNow();
         var since = until - options.Lookback;
         var problems = new List<string>();
+        using var shared = MonitoringLogReader.Share();   // performance and drift read the lookback's logs once
         PerformanceReport? performance = null;
         LiveDriftReport? drift = null;
         if (options.Rules.Any(r => r.NeedsPerformance))
@@ -99,11 +99,10 @@ public partial class MonitoringCatalog
     {
         SdkCall.Enter();
         RegistryNames.Name(model, "Model", nameof(model));
-        var records = new RecordStore(_client.Store, _client.ConflictRetry);
         var states = new List<AlertState>();
         await foreach (var file in _client.Store.ListAsync($"monitoring/alerts/{model}/", cancellationToken).ConfigureAwait(false))
         {
-            if (await records.GetAsync(file.Key, MonitoringJsonContext.Default.AlertStateRecord, cancellationToken).ConfigureAwait(false) is { } r)
+            if (await _records.GetAsync(file.Key, MonitoringJsonContext.Default.AlertStateRecord, cancellationToken).ConfigureAwait(false) is { } r)
             {
                 states.Add(new AlertState(r.Model, r.Rule, r.LastRaisedAt, r.LastMessage, r.Raised, r.Suppressed));
             }
@@ -165,10 +164,9 @@ public partial class MonitoringCatalog
     /// <summary>Takes the rule's cooldown (compare-and-swap on its state record): whether this check raises the alert, and the state before.</summary>
     private async Task<(bool Raised, AlertStateRecord? Before)> TryRaiseAsync(string model, string rule, string message, DateTimeOffset now, TimeSpan cooldown, CancellationToken cancellationToken)
     {
-        var records = new RecordStore(_client.Store, _client.ConflictRetry);
         var raised = false;
         AlertStateRecord? before = null;
-        await records.UpdateAsync(
+        await _records.UpdateAsync(
             AlertKey(model, rule),
             current =>
             {
@@ -188,10 +186,9 @@ public partial class MonitoringCatalog
     {
         try
         {
-            var records = new RecordStore(_client.Store, _client.ConflictRetry);
-            if (before is null)
+                if (before is null)
             {
-                if (await records.ReadAsync(AlertKey(model, rule), MonitoringJsonContext.Default.AlertStateRecord, cancellationToken).ConfigureAwait(false) is { } ours && ours.Value.LastRaisedAt == raisedAt)
+                if (await _records.ReadAsync(AlertKey(model, rule), MonitoringJsonContext.Default.AlertStateRecord, cancellationToken).ConfigureAwait(false) is { } ours && ours.Value.LastRaisedAt == raisedAt)
                 {
                     await _client.Store.DeleteAsync(AlertKey(model, rule), ours.ETag, cancellationToken).ConfigureAwait(false);
                 }
@@ -199,7 +196,7 @@ public partial class MonitoringCatalog
                 return;
             }
 
-            await records.UpdateAsync(
+            await _records.UpdateAsync(
                 AlertKey(model, rule),
                 current => current is not null && current.LastRaisedAt == raisedAt ? before : null,
                 MonitoringJsonContext.Default.AlertStateRecord,

@@ -43,6 +43,7 @@ public partial class MonitoringCatalog
         var started = Stopwatch.GetTimestamp();
         _logger.ReportStarted(model, options.From, options.To);
 
+        using var shared = MonitoringLogReader.Share();   // performance, drift and the distributions read the range's logs once
         PerformanceReport? performance = null;
         if (options.IncludePerformance)
         {

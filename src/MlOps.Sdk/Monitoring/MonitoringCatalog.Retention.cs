@@ -106,22 +106,14 @@ public partial class MonitoringCatalog
 
     private static List<FeedbackRow> LatestFeedback(List<FeedbackRow> rows)
     {
-        // The latest recorded for each prediction wins, with the reader's rule (a tie goes to the one read later).
-        var latest = new Dictionary<Guid, FeedbackRow>();
-        var other = new List<FeedbackRow>();
+        // The reader's rule; rows whose id is not a GUID are kept as they are.
         foreach (var row in rows)
         {
             row.Timestamp = MonitoringLayout.Utc(row.Timestamp);
-            if (!Guid.TryParseExact(row.PredictionId, "N", out var id))
-            {
-                other.Add(row);
-            }
-            else if (!latest.TryGetValue(id, out var before) || row.Timestamp >= before.Timestamp)
-            {
-                latest[id] = row;
-            }
         }
 
+        var other = new List<FeedbackRow>();
+        var latest = MonitoringLogReader.Latest(rows, other);
         return [.. latest.Values.Concat(other).OrderBy(r => r.Timestamp).ThenBy(r => r.PredictionId, StringComparer.Ordinal)];
     }
 

@@ -21,12 +21,14 @@ public partial class MonitoringCatalog
     private readonly MlOpsClient _client = null!;
     private readonly MonitoringLogReader _reader = null!;
     private readonly ILogger _logger = null!;
+    private readonly Records.RecordStore _records = null!;
     private long _lastFeedbackTicks;
 
     internal MonitoringCatalog(MlOpsClient client)
     {
         _client = client;
         _reader = new MonitoringLogReader(client.Store);
+        _records = new Records.RecordStore(client.Store, client.ConflictRetry);
         _logger = client.LoggerFactory.CreateLogger<MonitoringCatalog>();
     }
 

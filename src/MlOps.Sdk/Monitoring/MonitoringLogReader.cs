@@ -28,8 +28,39 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     public async Task<List<ObjectProperties>> ListFeedbackFilesAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
         => await ListAsync(MonitoringLayout.Feedback, from, to, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Within the returned scope (one check, one report), a read of the same model and range is served from the first
+    /// one instead of the store: a check's performance and drift, a report's performance, drift and distributions read
+    /// the logs once. A read joined with feedback serves both kinds; each caller gets its own list.
+    /// </summary>
+    public static IDisposable Share()
+    {
+        var before = Shared.Value;
+        Shared.Value = [];
+        return new SharedScope(before);
+    }
+
     /// <summary>Reads the predictions of a model in a time range, de-duplicated, joined with their feedback when asked, ordered by time then id.</summary>
     public async Task<List<LoggedPrediction>> ReadPredictionsAsync(string? model, DateTimeOffset? from, DateTimeOffset? to, bool joinFeedback, CancellationToken cancellationToken)
+    {
+        if (Shared.Value is not { } shared)
+        {
+            return await ReadPredictionsCoreAsync(model, from, to, joinFeedback, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = (model, from, to);
+        if (!shared.TryGetValue(key, out var read) || (joinFeedback && !read.Joined))
+        {
+            read = (await ReadPredictionsCoreAsync(model, from, to, joinFeedback, cancellationToken).ConfigureAwait(false), joinFeedback);
+            shared[key] = read;
+        }
+
+        return [.. read.Predictions];
+    }
+
+    private static readonly AsyncLocal<Dictionary<(string?, DateTimeOffset?, DateTimeOffset?), (List<LoggedPrediction> Predictions, bool Joined)>?> Shared = new();
+
+    private async Task<List<LoggedPrediction>> ReadPredictionsCoreAsync(string? model, DateTimeOffset? from, DateTimeOffset? to, bool joinFeedback, CancellationToken cancellationToken)
     {
         var (fromDate, toDate) = Dates(from, to);
         var rows = await ReadListedAsync<PredictionLogRow>(() => ListPredictionFilesAsync(model, fromDate, toDate, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -67,10 +98,23 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     public async Task<Dictionary<Guid, FeedbackRow>> ReadFeedbackAsync(DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
         var rows = await ReadListedAsync<FeedbackRow>(() => ListFeedbackFilesAsync(from, to, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return Latest(rows, unparsed: null);
+    }
+
+    /// <summary>
+    /// The rule of feedback, shared by reads and compaction: per prediction id the latest recorded wins (a tie goes to the
+    /// row met later); rows whose id is not a GUID go to <paramref name="unparsed"/> when given.
+    /// </summary>
+    internal static Dictionary<Guid, FeedbackRow> Latest(IEnumerable<FeedbackRow> rows, List<FeedbackRow>? unparsed)
+    {
         var latest = new Dictionary<Guid, FeedbackRow>();
         foreach (var row in rows)
         {
-            if (Guid.TryParseExact(row.PredictionId, "N", out var id) && (!latest.TryGetValue(id, out var before) || MonitoringLayout.Utc(row.Timestamp) >= MonitoringLayout.Utc(before.Timestamp)))
+            if (!Guid.TryParseExact(row.PredictionId, "N", out var id))
+            {
+                unparsed?.Add(row);
+            }
+            else if (!latest.TryGetValue(id, out var before) || MonitoringLayout.Utc(row.Timestamp) >= MonitoringLayout.Utc(before.Timestamp))
             {
                 latest[id] = row;
             }
@@ -203,5 +247,10 @@ internal sealed class MonitoringLogReader(ObjectStore store)
         }
 
         return files;
+    }
+
+    private sealed class SharedScope(Dictionary<(string?, DateTimeOffset?, DateTimeOffset?), (List<LoggedPrediction> Predictions, bool Joined)>? before) : IDisposable
+    {
+        public void Dispose() => Shared.Value = before;
     }
 }

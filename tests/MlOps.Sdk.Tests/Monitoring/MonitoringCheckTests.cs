@@ -127,6 +127,33 @@ public sealed class MonitoringCheckTests(StoreKind kind)
     }
 
     [Test]
+    public async Task ACheck_ReadsTheLookbacksLogsOnce_ForPerformanceAndDriftTogether()
+    {
+        for (var day = 0; day < 3; day++)
+        {
+            await WriteDayAsync(Day1.AddDays(day), shifted: false, count: 50);   // one file a day
+        }
+
+        _time.SetUtcNow(Day1.AddDays(3));
+        var counting = new CountingObjectStore(_test.Store);
+        var client = new MlOpsClient(counting, new MlOpsOptions { Environment = "test" }, timeProvider: _time);
+        async Task<int> ReadsAsync(params AlertRule[] rules)
+        {
+            var monitor = Monitor(rules);
+            monitor.Lookback = TimeSpan.FromDays(3);
+            var before = counting.Reads;
+            await client.Monitoring.CheckAsync(monitor);
+            return counting.Reads - before;
+        }
+
+        var driftOnly = await ReadsAsync(AlertRule.DriftedShare());
+        var both = await ReadsAsync(AlertRule.DriftedShare(), AlertRule.MetricBelow("accuracy", 0.1));
+
+        Assert.That(driftOnly, Is.GreaterThanOrEqualTo(3), "the three log files, and the reference");
+        Assert.That(both, Is.EqualTo(driftOnly), "performance and drift share one reading of the logs (no feedback files to add)");
+    }
+
+    [Test]
     public void BadMonitors_AreTypedErrors_NamingTheProblem()
     {
         Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => _client.Monitoring.CheckAsync(new MonitorOptions { Rules = { AlertRule.DriftedShare() } }));

@@ -161,7 +161,7 @@ public sealed class MonitoringReviewTests
         var keyed = ml.Transforms.Conversion.MapValueToKey("Species").Fit(truth).Transform(truth);
         await _client.Datasets.RegisterDataViewAsync("iris-truth", keyed, ml);
         var registered = await (await _client.Datasets.GetAsync("datasets:/iris-truth/1")).LoadAsync(ml);
-        Assume.That(registered.Schema["Species"].Type, Is.InstanceOf<Microsoft.ML.Data.KeyDataViewType>(), "the dataset keeps the key type");
+        Assert.That(registered.Schema["Species"].Type, Is.InstanceOf<Microsoft.ML.Data.KeyDataViewType>(), "the dataset keeps the key type, so the import meets a key label");
 
         await _client.Monitoring.RecordFeedbackFromDatasetAsync("datasets:/iris-truth/1", "PredictionId", "Species");
 

@@ -112,7 +112,7 @@ public abstract record AlertRule
     internal virtual bool NeedsPerformance => false;
 
     /// <summary>The metrics live performance measures (<see cref="PerformanceWindow.Metrics"/>).</summary>
-    internal static readonly string[] KnownMetrics = ["auc", "auprc", "accuracy", "f1", "precision", "recall", "log-loss", "mae", "mse", "rmse", "r2", "micro-accuracy", "macro-accuracy"];
+    internal static readonly string[] KnownMetrics = [.. Enum.GetValues<MonitoringTask>().SelectMany(PerformanceMeter.MetricsOf).Distinct(StringComparer.Ordinal)];
 
     private static MetricRule Metric(string metric, double threshold, long minFeedback, bool below)
     {
