@@ -66,7 +66,7 @@ public sealed class StudySearchTests
         }
         else
         {
-            // A trial's point is known once it suggests it: near the end, trials asked at once may take the same point.
+            // A trial holds its point from its first suggestion; only trials started as the last points are taken may repeat one.
             Assert.That(points, Has.Count.InRange(12, 12 + parallelism - 1));
         }
     }

@@ -16,11 +16,13 @@ public sealed class GridSamplerOptions
 /// </summary>
 /// <remarks>
 /// <para>
-/// The point a trial gets is computed from the trials the study knows when the parameter is suggested: a point counts
-/// as visited when some other trial (in any state) has exactly its values. Among the unvisited points, in the seeded
-/// order, the trial takes the one at position <c>trial number mod (unvisited count)</c>, so workers that start trials
-/// at the same time with the same view of the study take different points. Once every point is visited, points are
-/// reused the same way.
+/// The point a trial gets is chosen when it suggests its first grid parameter, from the trials the study knows then: a
+/// point counts as visited when some other trial (in any state) has exactly its values, or when a running trial of this
+/// sampler chose it and has suggested only part of it so far (the sampler holds that choice until the trial ends). Among
+/// the unvisited points, in the seeded order, the trial takes the one at position <c>trial number mod (unvisited
+/// count)</c>, so workers that start trials at the same time with the same view of the study take different points.
+/// Once every point is visited, points are reused the same way. Within one process a point is therefore never taken
+/// twice while unvisited points remain; workers in other processes see a trial's point once it has suggested all of it.
 /// </para>
 /// <para>
 /// Every suggestion of a trial is consistent with the values the trial already has: a later parameter is taken from a
@@ -38,6 +40,8 @@ public class GridSampler : Sampler
     private readonly GridAxis[] _axes;
     private readonly int[] _order;
     private readonly int _pointCount;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Study, int Trial), int> _chosen = [];
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="searchSpace">The values to try, by parameter name: at least one parameter, each with at least one value, no value twice.</param>
@@ -113,13 +117,17 @@ public class GridSampler : Sampler
         ArgumentNullException.ThrowIfNull(context);
         var covered = new bool[_pointCount];
         var remaining = _pointCount;
-        foreach (var trial in context.Trials)
+        lock (_gate)
         {
-            if (trial.State is TrialState.Complete or TrialState.Pruned or TrialState.Failed or TrialState.Running
-                && PointOf(trial) is var point && point >= 0 && !covered[point])
+            foreach (var trial in context.Trials)
             {
-                covered[point] = true;
-                remaining--;
+                if (trial.State is TrialState.Complete or TrialState.Pruned or TrialState.Failed or TrialState.Running
+                    && (PointOf(trial) is var point && point >= 0 ? point : HeldPoint(context.StudyName, trial)) is var covering
+                    && covering >= 0 && !covered[covering])
+                {
+                    covered[covering] = true;
+                    remaining--;
+                }
             }
         }
 
@@ -129,28 +137,46 @@ public class GridSampler : Sampler
     /// <summary>The grid point a trial gets, given the study as known now and the values the trial has already.</summary>
     private int ChoosePoint(SamplingContext context)
     {
-        var visited = new bool[_pointCount];
-        foreach (var trial in context.Trials)
-        {
-            if (trial.Number != context.TrialNumber && PointOf(trial) is var point && point >= 0)
-            {
-                visited[point] = true;
-            }
-        }
-
         // The values this trial has already fix some coordinates; the point must agree with them.
-        var fixedCoordinates = new int[_axes.Length];
-        var anyFixed = false;
-        for (var i = 0; i < _axes.Length; i++)
+        var fixedCoordinates = FixedCoordinates(context.Parameters, context.Distributions, out var anyFixed);
+        lock (_gate)
         {
-            fixedCoordinates[i] = -1;
-            if (context.Parameters.TryGetValue(_names[i], out var value) && context.Distributions.TryGetValue(_names[i], out var distribution))
+            var visited = new bool[_pointCount];
+            foreach (var trial in context.Trials)
             {
-                fixedCoordinates[i] = _axes[i].IndexOf(distribution, value);
-                anyFixed |= fixedCoordinates[i] >= 0;
-            }
-        }
+                if (trial.Number == context.TrialNumber)
+                {
+                    continue;
+                }
 
+                if (trial.State != TrialState.Running)
+                {
+                    // An ended trial holds no point: it has all of its point's values, or it never will.
+                    _chosen.Remove((context.StudyName, trial.Number));
+                }
+
+                if ((PointOf(trial) is var point && point >= 0 ? point : HeldPoint(context.StudyName, trial)) is var taken && taken >= 0)
+                {
+                    visited[taken] = true;
+                }
+            }
+
+            // The trial keeps its point unless another trial has since taken all of it (another worker's) or it left it.
+            var key = (context.StudyName, context.TrialNumber);
+            if (_chosen.TryGetValue(key, out var held) && !visited[held] && (!anyFixed || Agrees(held, fixedCoordinates)))
+            {
+                return held;
+            }
+
+            var chosen = ChooseFrom(context.TrialNumber, visited, fixedCoordinates, anyFixed);
+            _chosen[key] = chosen;
+            return chosen;
+        }
+    }
+
+    /// <summary>Among the points agreeing with the fixed coordinates, the unvisited one (or, when none is left, any one) at the trial number's position.</summary>
+    private int ChooseFrom(int trialNumber, bool[] visited, int[] fixedCoordinates, bool anyFixed)
+    {
         var unvisited = 0;
         var consistent = 0;
         foreach (var point in _order)
@@ -166,7 +192,7 @@ public class GridSampler : Sampler
         }
 
         var takeUnvisited = unvisited > 0;
-        var target = (int)((uint)context.TrialNumber % (uint)(takeUnvisited ? unvisited : consistent));
+        var target = (int)((uint)trialNumber % (uint)(takeUnvisited ? unvisited : consistent));
         foreach (var point in _order)
         {
             if ((!anyFixed || Agrees(point, fixedCoordinates)) && (!takeUnvisited || !visited[point]) && target-- == 0)
@@ -176,6 +202,39 @@ public class GridSampler : Sampler
         }
 
         throw new InvalidOperationException("Unreachable: a grid always has a point consistent with the values a trial has.");
+    }
+
+    /// <summary>
+    /// The point a running trial of this sampler chose and has suggested only part of, or -1: one it has left (another
+    /// worker's trial, an ended one, or one whose values no longer agree with the choice) holds nothing.
+    /// </summary>
+    private int HeldPoint(string studyName, TrialInfo trial)
+    {
+        if (trial.State != TrialState.Running || !_chosen.TryGetValue((studyName, trial.Number), out var held))
+        {
+            return -1;
+        }
+
+        var fixedCoordinates = FixedCoordinates(trial.InternalParameters, trial.Distributions, out var anyFixed);
+        return !anyFixed || Agrees(held, fixedCoordinates) ? held : -1;
+    }
+
+    /// <summary>The grid coordinates some values fix (-1 for an axis they leave open).</summary>
+    private int[] FixedCoordinates(IReadOnlyDictionary<string, double> parameters, IReadOnlyDictionary<string, ParameterDistribution> distributions, out bool anyFixed)
+    {
+        var fixedCoordinates = new int[_axes.Length];
+        anyFixed = false;
+        for (var i = 0; i < _axes.Length; i++)
+        {
+            fixedCoordinates[i] = -1;
+            if (parameters.TryGetValue(_names[i], out var value) && distributions.TryGetValue(_names[i], out var distribution))
+            {
+                fixedCoordinates[i] = _axes[i].IndexOf(distribution, value);
+                anyFixed |= fixedCoordinates[i] >= 0;
+            }
+        }
+
+        return fixedCoordinates;
     }
 
     private bool Agrees(int point, int[] fixedCoordinates)

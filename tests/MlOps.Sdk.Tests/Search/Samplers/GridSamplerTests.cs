@@ -115,6 +115,36 @@ public sealed class GridSamplerTests
     }
 
     [Test]
+    public void SampleIndependent_ATrialPartWayThroughItsPoint_HoldsItAgainstOthers_UntilItEnds()
+    {
+        var sampler = new GridSampler(Grid(), new GridSamplerOptions { Seed = 4 });
+        var (lrName, lr) = Space[0];
+        var first = sampler.SampleIndependent(new SamplingContext("driver", StudyDirection.Minimize, 0, []), lrName, lr);
+        var partWay = new TrialInfo(0, TrialState.Running, new Dictionary<string, ParameterDistribution> { [lrName] = lr }, new Dictionary<string, double> { [lrName] = first });
+
+        // Trial 18 starts while trial 0 has suggested only lr: 18 mod 18 would be trial 0's own point, which it holds.
+        var eighteen = SamplerDriver.Ask(sampler, 18, [partWay], Space).Values;
+        var zero = SamplerDriver.Ask(sampler, 0, [new TrialInfo(18, TrialState.Running, SpaceDistributions(), eighteen)], Space).Values;
+
+        var alone = SamplerDriver.Ask(new GridSampler(Grid(), new GridSamplerOptions { Seed = 4 }), 0, [], Space).Values;
+        Assert.That(string.Join(",", zero.Values), Is.EqualTo(string.Join(",", alone.Values)), "trial 0 ends on the point it started, as if alone");
+        Assert.That(string.Join(",", eighteen.Values), Is.Not.EqualTo(string.Join(",", zero.Values)));
+
+        // A trial that ended part-way (failed after lr) holds nothing: the grid is not exhausted without its point, and
+        // the next eighteen trials take all eighteen points.
+        var history = new List<TrialInfo> { new(0, TrialState.Failed, partWay.Distributions, partWay.InternalParameters) };
+        for (var n = 1; n <= 18; n++)
+        {
+            Assert.That(sampler.IsExhausted(new SamplingContext("driver", StudyDirection.Minimize, n, history)), Is.False, $"exhausted after {n - 1} complete trials");
+            var (distributions, values) = SamplerDriver.Ask(sampler, n, history, Space);
+            history.Add(new TrialInfo(n, TrialState.Complete, distributions, values, 0));
+        }
+
+        Assert.That(history.Skip(1).Select(t => string.Join(",", t.InternalParameters.Values)), Is.Unique);
+        Assert.That(sampler.IsExhausted(new SamplingContext("driver", StudyDirection.Minimize, 19, history)), Is.True);
+    }
+
+    [Test]
     public void IsExhausted_CountsRunningButNotWaitingOrStaleTrials()
     {
         var grid = new Dictionary<string, IReadOnlyList<object?>> { ["a"] = [1, 2] };
@@ -179,6 +209,8 @@ public sealed class GridSamplerTests
             Assert.That(values["kernel"], Is.InRange(0, 2));
         }
     }
+
+    private static Dictionary<string, ParameterDistribution> SpaceDistributions() => Space.ToDictionary(p => p.Name, p => p.Distribution);
 
     private static TrialInfo Trial(int number, double lr, double depth, double kernel, CategoricalDistribution k, FloatDistribution l, IntDistribution d)
         => new(number, TrialState.Complete, new Dictionary<string, ParameterDistribution> { ["lr"] = l, ["depth"] = d, ["kernel"] = k }, new Dictionary<string, double> { ["lr"] = lr, ["depth"] = depth, ["kernel"] = kernel }, 0);
