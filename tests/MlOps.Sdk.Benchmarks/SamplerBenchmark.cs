@@ -42,7 +42,34 @@ internal static class SamplerBenchmark
         var random = Measure(new RandomSampler(new RandomSamplerOptions { Seed = 1 }), trials, rounds, perRound, quick);
         Report.Bench("random_suggest_ms_at_1000_trials", random, "ms");
         Report.Ratio("tpe_suggest_vs_random_at_1000_trials", tpe / random);
+
+        Report.Bench("importances_ms_1000_trials_10_params", MeasureImportances(quick ? 3 : 7), "ms");
         return Task.CompletedTask;
+    }
+
+    /// <summary>The median milliseconds <see cref="ParameterImportances.Evaluate"/> takes over 1,000 complete trials of ten parameters.</summary>
+    private static double MeasureImportances(int rounds)
+    {
+        var random = new Random(9);
+        var distribution = new FloatDistribution(0, 1);
+        var distributions = Enumerable.Range(0, 10).ToDictionary(i => $"p{i}", _ => (ParameterDistribution)distribution);
+        var trials = new List<TrialInfo>(History);
+        for (var n = 0; n < History; n++)
+        {
+            var values = distributions.Keys.ToDictionary(name => name, _ => random.NextDouble());
+            trials.Add(new TrialInfo(n, TrialState.Complete, distributions, values, values.Select((p, i) => p.Value * (i + 1)).Sum()));
+        }
+
+        ParameterImportances.Evaluate(trials, StudyDirection.Minimize);
+        var samples = new List<TimeSpan>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            GC.KeepAlive(ParameterImportances.Evaluate(trials, StudyDirection.Minimize));
+            samples.Add(watch.Elapsed);
+        }
+
+        return Report.Median(samples).TotalMilliseconds;
     }
 
     /// <summary>The median, over rounds, of the milliseconds one trial's full set of parameters takes.</summary>

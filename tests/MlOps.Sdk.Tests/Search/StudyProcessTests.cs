@@ -59,11 +59,13 @@ public sealed class StudyProcessTests(StoreKind kind)
     public async Task AWorkerKilledMidTrial_LeavesTheTrialStale_AndTheNextWorkerRetriesIt()
     {
         var worker = WorkerProcess.Start("search-and-hang", kind, _test.Target!, ("study", "killed"));
+        var waited = new System.Diagnostics.Stopwatch();
         string line;
         try
         {
             await worker.WaitForLineAsync("TRIAL ", TimeSpan.FromMinutes(2));
             line = worker.Lines.First(l => l.StartsWith("TRIAL ", StringComparison.Ordinal));
+            waited.Start();
             worker.Kill();
         }
         finally
@@ -76,7 +78,6 @@ public sealed class StudyProcessTests(StoreKind kind)
         var killedRun = parts[2];
         var study = await _client.Studies.OpenAsync("killed");
         var beforeGrace = (await study.GetTrialsAsync()).Single();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
         var stale = beforeGrace;
         while (stale.State == TrialState.Running && waited.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -95,7 +96,7 @@ public sealed class StudyProcessTests(StoreKind kind)
         var final = (await study.GetTrialsAsync()).Single();
         Assert.That(beforeGrace.State, Is.EqualTo(TrialState.Running), "alive until the grace period passes");
         Assert.That(stale.State, Is.EqualTo(TrialState.Stale));
-        Assert.That(waited.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1)), "not before the 2 s grace period (less the time since the last heartbeat)");
+        Assert.That(waited.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1)), "not before the 2 s grace period (less the time from the last heartbeat to the kill)");
         Assert.That(stale.StaleRunIds, Is.EqualTo(new[] { killedRun }));
         Assert.That(stale.IntermediateValues, Is.EqualTo(new Dictionary<long, double> { [0] = 1.0 }), "what it reported was stored while it ran");
         Assert.That(retried, Has.Count.EqualTo(1));

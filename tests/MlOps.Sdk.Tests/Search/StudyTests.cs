@@ -148,14 +148,27 @@ public sealed class StudyTests(StoreKind kind)
         var study = await _client.Studies.OpenAsync("parallel", new StudyOptions { Sampler = new SeededRandom(2) });
         var running = 0;
         var most = 0;
+        var fourAtOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var result = await study.OptimizeAsync(
             async (trial, ct) =>
             {
                 var now = Interlocked.Increment(ref running);
                 InterlockedMax(ref most, now);
+                if (now == 4)
+                {
+                    fourAtOnce.TrySetResult();
+                }
+
                 var x = trial.SuggestFloat("x", 0, 1);
-                await Task.Delay(100, ct);
+
+                // The first trials wait for each other (however slow the store), so they must all be running at once.
+                if (trial.Number < 4)
+                {
+                    await fourAtOnce.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+                }
+
+                await Task.Delay(20, ct);
                 Interlocked.Decrement(ref running);
                 return x;
             },

@@ -59,7 +59,9 @@ public sealed class ServedPredictorTests
         var rows = TestModels.Rows(200);
         var floor = new int[64];
         floor[0] = 1;
-        var epoch = 0;
+
+        // A sequence lock: odd while a swap is under way, 2 x (swaps done) otherwise.
+        var sequenceLock = 0;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         long predictions = 0;
         using var stop = new CancellationTokenSource();
@@ -68,15 +70,15 @@ public sealed class ServedPredictorTests
             var i = t;
             while (!stop.IsCancellationRequested)
             {
-                var seen = Volatile.Read(ref epoch);
+                var before = Volatile.Read(ref sequenceLock);
                 try
                 {
                     var result = predictor.Predict(rows[i++ % rows.Count]);
                     Interlocked.Increment(ref predictions);
-                    if (result.Version != floor[seen] && seen == Volatile.Read(ref epoch))
+                    if (before % 2 == 0 && before == Volatile.Read(ref sequenceLock) && result.Version != floor[before / 2])
                     {
-                        // Started after swap `seen` completed and still in that epoch: must be the version it put live.
-                        errors.Enqueue($"epoch {seen}: got version {result.Version}, expected {floor[seen]}");
+                        // Started after swap `before / 2` completed and ended before the next began: must be the version it put live.
+                        errors.Enqueue($"after swap {before / 2}: got version {result.Version}, expected {floor[before / 2]}");
                     }
                 }
                 catch (Exception ex)
@@ -94,9 +96,10 @@ public sealed class ServedPredictorTests
             await Task.Delay(30);
             retired.Add(predictor.Current!);
             await _client.Models.PromoteAsync("temp-max", "production", sequence[swap], $"swap {swap}");
+            Volatile.Write(ref sequenceLock, (2 * swap) + 1);
             Assert.That(await predictor.ReloadAsync(), Is.True);
             floor[swap + 1] = sequence[swap];
-            Volatile.Write(ref epoch, swap + 1);
+            Volatile.Write(ref sequenceLock, 2 * (swap + 1));
             Assert.That(predictor.Live!.Version, Is.EqualTo(sequence[swap]));
         }
 

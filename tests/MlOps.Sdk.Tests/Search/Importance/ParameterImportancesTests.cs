@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MlOps.Sdk.Search;
 
 namespace MlOps.Sdk.Tests.Search.Importance;
@@ -116,18 +115,14 @@ public sealed class ParameterImportancesTests
     }
 
     [Test]
-    public void Evaluate_AThousandTrialsOfTenParameters_TakesWellUnderASecond()
+    public void Evaluate_AThousandTrialsOfTenParameters_RanksThemByTheirWeight()
     {
+        // Its speed is a benchmark figure (importances_ms_1000_trials_10_params in build/bench.sh), not a timed test.
         var names = Enumerable.Range(0, 10).Select(i => $"p{i}").ToArray();
         var trials = Trials(1000, seed: 9, r => names.ToDictionary(n => n, _ => r.NextDouble()), p => names.Select((n, i) => p[n] * (i + 1)).Sum());
-        ParameterImportances.Evaluate(trials.Take(50).ToList(), StudyDirection.Minimize);
 
-        var watch = Stopwatch.StartNew();
         var importances = ParameterImportances.Evaluate(trials, StudyDirection.Minimize);
-        watch.Stop();
-        TestContext.Out.WriteLine($"{watch.ElapsedMilliseconds} ms");
 
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
         Assert.That(importances[0].Key, Is.EqualTo("p9"));
         Assert.That(importances[^1].Key, Is.EqualTo("p0"));
     }
