@@ -22,7 +22,10 @@ public sealed class LoggedPrediction
         LatencyMs = latencyMs;
     }
 
-    /// <summary>Gets the prediction's id (the one returned to the caller, for feedback).</summary>
+    /// <summary>
+    /// Gets the prediction's id (the one returned to the caller, for feedback). A shadow's prediction has the id of the
+    /// served prediction it shadowed, so one piece of feedback measures both; id and arm together name a row.
+    /// </summary>
     public Guid Id { get; }
 
     /// <summary>Gets when it was made.</summary>

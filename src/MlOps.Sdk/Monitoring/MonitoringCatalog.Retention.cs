@@ -12,7 +12,7 @@ public partial class MonitoringCatalog
     /// <summary>
     /// Merges the small files of each closed day partition (one model's predictions of a day; the feedback of a day) into
     /// as few Parquet files as <see cref="CompactionOptions.MaxRowsPerFile"/> allows, without duplicates: a prediction id
-    /// is kept once, and of the feedback for one prediction only the latest. The new files are written (create-if-absent)
+    /// is kept once per arm (a shadow's row shares its served prediction's id), and of the feedback for one prediction only the latest. The new files are written (create-if-absent)
     /// before the old ones are deleted, so a crash in between leaves duplicates that every read removes and the next
     /// compaction deletes; a concurrent reader that finds a listed file gone lists again and reads the new one. Files
     /// written after a partition was listed (a late writer, late feedback) are left for the next compaction.
@@ -93,15 +93,16 @@ public partial class MonitoringCatalog
 
     private static List<PredictionLogRow> DistinctPredictions(List<PredictionLogRow> rows)
     {
-        // By id, as the reader de-duplicates (copies are the same row: an interrupted compaction wrote it twice).
-        var seen = new HashSet<Guid>();
-        var kept = rows.Where(r => !Guid.TryParseExact(r.Id, "N", out var id) || seen.Add(id)).ToList();
+        // By id and arm, as the reader de-duplicates (copies are the same row: an interrupted compaction wrote it twice;
+        // a shadow's row shares its served prediction's id).
+        var seen = new HashSet<(Guid, string?)>();
+        var kept = rows.Where(r => !Guid.TryParseExact(r.Id, "N", out var id) || seen.Add((id, r.Arm))).ToList();
         foreach (var row in kept)
         {
             row.Timestamp = MonitoringLayout.Utc(row.Timestamp);
         }
 
-        return [.. kept.OrderBy(r => r.Timestamp).ThenBy(r => r.Id, StringComparer.Ordinal)];
+        return [.. kept.OrderBy(r => r.Timestamp).ThenBy(r => r.Id, StringComparer.Ordinal).ThenBy(r => r.Arm, StringComparer.Ordinal)];
     }
 
     private static List<FeedbackRow> LatestFeedback(List<FeedbackRow> rows)

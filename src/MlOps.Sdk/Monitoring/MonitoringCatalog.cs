@@ -266,11 +266,12 @@ public partial class MonitoringCatalog
         var predictions = await _reader.ReadPredictionsAsync(model: null, since, until, joinFeedback: false, cancellationToken).ConfigureAwait(false);
         var (fromDate, toDate) = MonitoringLogReader.Dates(since, until);
         var feedback = await _reader.ReadFeedbackAsync(fromDate, toDate, cancellationToken).ConfigureAwait(false);
-        var ids = predictions.Select(p => p.Id).ToHashSet();
+        // Per request: a shadow's row has its served prediction's id (and time), and one piece of feedback answers both.
+        var ids = new HashSet<Guid>();
         var delays = new List<TimeSpan>();
         foreach (var p in predictions)
         {
-            if (feedback.TryGetValue(p.Id, out var row))
+            if (ids.Add(p.Id) && feedback.TryGetValue(p.Id, out var row))
             {
                 delays.Add(MonitoringLayout.Utc(row.Timestamp) - p.Timestamp.UtcDateTime);
             }
@@ -280,9 +281,9 @@ public partial class MonitoringCatalog
         var unknown = feedback.Keys.LongCount(id => !ids.Contains(id) && (MonitoringLayout.TimeOf(id) is not { } t || (t >= since.UtcDateTime && t < until.UtcDateTime)));
         delays.Sort();
         return new FeedbackSummary(
-            predictions.Count,
+            ids.Count,
             delays.Count,
-            predictions.Count - delays.Count,
+            ids.Count - delays.Count,
             unknown,
             delays.Count == 0 ? null : delays.Count % 2 == 1 ? delays[delays.Count / 2] : (delays[(delays.Count / 2) - 1] + delays[delays.Count / 2]) / 2,
             delays.Count == 0 ? null : delays[^1]);

@@ -10,8 +10,9 @@ namespace MlOps.Sdk.Monitoring;
 /// <summary>
 /// The one reader of monitoring's Parquet files: every computation (performance, drift, reports, diagnosis, retention)
 /// reads the logs through it, so what it reads is exactly what Spark or DuckDB read from the same layout
-/// (docs/monitoring-layout.md). Partitions outside the time range are never opened; rows are de-duplicated by id (an
-/// interrupted compaction can leave a row in two files until the next one); feedback is joined by prediction id, the
+/// (docs/monitoring-layout.md). Partitions outside the time range are never opened; rows are de-duplicated by id and arm
+/// (an interrupted compaction can leave a row in two files until the next one; a shadow's row shares its served
+/// prediction's id); feedback is joined by prediction id, the
 /// latest recorded winning.
 /// </summary>
 internal sealed class MonitoringLogReader(ObjectStore store)
@@ -64,12 +65,12 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     {
         var (fromDate, toDate) = Dates(from, to);
         var rows = await ReadListedAsync<PredictionLogRow>(() => ListPredictionFilesAsync(model, fromDate, toDate, cancellationToken), cancellationToken).ConfigureAwait(false);
-        var seen = new HashSet<Guid>();
+        var seen = new HashSet<(Guid, string?)>();
         var predictions = new List<LoggedPrediction>(rows.Count);
         foreach (var row in rows)
         {
             var timestamp = new DateTimeOffset(MonitoringLayout.Utc(row.Timestamp));
-            if ((from is { } f && timestamp < f) || (to is { } t && timestamp >= t) || !Guid.TryParseExact(row.Id, "N", out var id) || !seen.Add(id))
+            if ((from is { } f && timestamp < f) || (to is { } t && timestamp >= t) || !Guid.TryParseExact(row.Id, "N", out var id) || !seen.Add((id, row.Arm)))
             {
                 continue;
             }
@@ -77,7 +78,7 @@ internal sealed class MonitoringLogReader(ObjectStore store)
             predictions.Add(new LoggedPrediction(id, timestamp, row.Model, row.Version, row.Arm, row.RoutingKey, Parse(row.Input), Parse(row.Output), row.LatencyMs));
         }
 
-        predictions.Sort(static (a, b) => a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Id.CompareTo(b.Id));
+        predictions.Sort(static (a, b) => a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Id != b.Id ? a.Id.CompareTo(b.Id) : string.CompareOrdinal(a.Arm, b.Arm));
         if (joinFeedback && predictions.Count > 0)
         {
             var feedback = await ReadFeedbackAsync(DateOnly.FromDateTime(predictions[0].Timestamp.UtcDateTime), DateOnly.FromDateTime(predictions[^1].Timestamp.UtcDateTime), cancellationToken).ConfigureAwait(false);
@@ -172,7 +173,7 @@ internal sealed class MonitoringLogReader(ObjectStore store)
     /// <summary>
     /// Lists and reads files. A file that vanished between the listing and the read was deleted by retention (its rows
     /// are gone) or by a compaction, which deletes only after writing the rows again: a second listing shows the new
-    /// file, so a read during compaction misses no row (duplicates across old and new files go by the id).
+    /// file, so a read during compaction misses no row (duplicates across old and new files go by the id and arm).
     /// </summary>
     private async Task<List<T>> ReadListedAsync<T>(Func<Task<List<ObjectProperties>>> list, CancellationToken cancellationToken)
         where T : class, new()

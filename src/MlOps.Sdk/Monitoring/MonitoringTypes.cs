@@ -13,7 +13,7 @@ public sealed record PredictionFeedback<T>(Guid PredictionId, T Actual);
 public sealed record FeedbackImportResult(long Recorded, long Skipped, IReadOnlyList<string> Problems);
 
 /// <summary>How ground truth meets the predictions of a time range, over every model.</summary>
-/// <param name="Predictions">Predictions logged in the range.</param>
+/// <param name="Predictions">Predictions logged in the range, by id (a shadow's prediction shares its served prediction's id and counts with it).</param>
 /// <param name="WithFeedback">Those with ground truth.</param>
 /// <param name="WithoutFeedback">Those without (missing, or not arrived yet).</param>
 /// <param name="UnknownIds">Feedback recorded for the range's dates whose id matches no logged prediction (a wrong id, or a prediction not logged: sampling, a dropped log row, deleted by retention).</param>

@@ -32,7 +32,8 @@ public sealed class PredictorOptions
     /// <summary>
     /// Gets or sets a challenger that predicts on a copy of every request off the request path (bounded: copies are
     /// dropped, and counted, rather than slowing a caller); its predictions go to <see cref="OnShadowPrediction"/>, never
-    /// to the caller.
+    /// to the caller. With the prediction log on, a shadow prediction is logged (arm <c>shadow</c>) when the served one
+    /// was, under the served prediction's id and time, so the ground truth recorded for that id measures both.
     /// </summary>
     public string? ShadowUri { get; set; }
 

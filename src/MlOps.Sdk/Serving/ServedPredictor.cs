@@ -90,7 +90,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
     private readonly ServedArm<TIn, TOut> _main;
     private readonly ServedArm<TIn, TOut>[] _arms;
     private readonly ServedArm<TIn, TOut>? _shadow;
-    private readonly Channel<(TIn Input, TOut Served)>? _shadowQueue;
+    private readonly Channel<ShadowRequest>? _shadowQueue;
     private readonly PredictionLog<TIn, TOut>? _log;
     private Task? _loop;
     private Task? _shadowLoop;
@@ -130,7 +130,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
         if (_options.ShadowUri is { } shadow)
         {
             _shadow = new ServedArm<TIn, TOut>("shadow", Registered(shadow, nameof(options)), 0);
-            _shadowQueue = Channel.CreateBounded<(TIn, TOut)>(new BoundedChannelOptions(_options.ShadowQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+            _shadowQueue = Channel.CreateBounded<ShadowRequest>(new BoundedChannelOptions(_options.ShadowQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         }
 
         _mlContext = mlContext;
@@ -232,20 +232,21 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             model.Release();
         }
 
-        if (_shadowQueue is not null && !_shadowQueue.Writer.TryWrite((input, value)))
-        {
-            Interlocked.Increment(ref _shadowDropped);
-        }
-
         Guid? id = null;
+        var loggedAt = default(DateTime);
         if (_log is not null && _log.ShouldSample())
         {
-            var now = DateTime.UtcNow;
-            id = PredictionIds.Next(now);
-            if (!_log.TryLog(id.Value, now, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
+            loggedAt = DateTime.UtcNow;
+            id = PredictionIds.Next(loggedAt);
+            if (!_log.TryLog(id.Value, loggedAt, model.Info, arm.Name, routingKey, input, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
             {
                 id = null;
             }
+        }
+
+        if (_shadowQueue is not null && !_shadowQueue.Writer.TryWrite(new ShadowRequest(input, value, routingKey, id, loggedAt)))
+        {
+            Interlocked.Increment(ref _shadowDropped);
         }
 
         return new PredictionResult<TOut>(value, model.Info.Model, model.Info.Version, arm.Name, id);
@@ -470,7 +471,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
     private async Task ShadowAsync()
     {
-        await foreach (var (input, served) in _shadowQueue!.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var (input, served, routingKey, servedId, servedAt) in _shadowQueue!.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             var model = _shadow!.Acquire();
             if (model is null)
@@ -483,10 +484,10 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
                 var started = Stopwatch.GetTimestamp();
                 var value = model.Predictor.Predict(input);
                 var elapsed = Stopwatch.GetElapsedTime(started);
-                if (_log is not null && _log.ShouldSample())
+                if (_log is not null && servedId is { } id)
                 {
-                    var now = DateTime.UtcNow;
-                    _log.TryLog(PredictionIds.Next(now), now, model.Info, "shadow", null, input, value, elapsed.TotalMilliseconds);
+                    // Logged when (and as) the served prediction was: its id and time, so its ground truth is the shadow's too.
+                    _log.TryLog(id, servedAt, model.Info, "shadow", routingKey, input, value, elapsed.TotalMilliseconds);
                 }
 
                 _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, elapsed));
@@ -501,6 +502,9 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
             }
         }
     }
+
+    /// <summary>A request copied to the shadow: what was served, and the served prediction's log id and time when it was logged.</summary>
+    private readonly record struct ShadowRequest(TIn Input, TOut Served, string? RoutingKey, Guid? ServedId, DateTime ServedAt);
 
     private static void Record(ServedModelInfo info, string arm, long started, bool failed)
     {

@@ -79,8 +79,16 @@ public sealed partial class LayoutContractTests
                 rows.Add(Row(at, input: new { Origin = i % 2 == 0 ? "SEA" : "SFO", Distance = 100.5 * i }, output: new { Probability = i / 30.0, PredictedLabel = i > 15 }, version: 1 + (i % 2), arm: i % 4 == 0 ? "canary" : "main"));
             }
 
+            // Shadows of six of them: the served prediction's id and time, another version and arm.
+            var shadows = rows.Take(6).Select(r => Row(r.Timestamp, input: new { Origin = "SHD", Distance = 1.5 }, output: new { Probability = 0.25, PredictedLabel = false }, version: 3, arm: "shadow")).ToList();
+            for (var i = 0; i < shadows.Count; i++)
+            {
+                shadows[i].Id = rows[i].Id;
+            }
+
             await WriteInFilesAsync(client, rows, 7);
-            await WriteInFilesAsync(client, [rows[4], rows[9]], 2);                          // duplicates
+            await WriteInFilesAsync(client, shadows, 2);
+            await WriteInFilesAsync(client, [rows[4], rows[9], shadows[1]], 3);              // duplicates
             await WriteInFilesAsync(client, Rows(Today.AddHours(-1), 5, "other"), 5);          // another model
             for (var i = 0; i < 12; i++)
             {
@@ -107,7 +115,8 @@ public sealed partial class LayoutContractTests
                 }
             }
 
-            Assert.That(sdk, Has.Count.EqualTo(30));
+            Assert.That(sdk, Has.Count.EqualTo(36));
+            Assert.That(sdk.Count(p => p.Contains("|shadow|", StringComparison.Ordinal) && !p.EndsWith('|')), Is.EqualTo(6), "a shadow gets its served prediction's feedback");
             Assert.That(duck, Is.EqualTo(sdk), "DuckDB with the documented query reads the same rows, de-duplicated, with the latest feedback");
         }
         finally

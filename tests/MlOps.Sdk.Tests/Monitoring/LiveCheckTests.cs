@@ -64,6 +64,39 @@ public sealed class LiveCheckTests
     }
 
     [Test]
+    public async Task ShadowThenCanaryRollout_ChallengerWorseInTheShadowStage_IsRolledBackBeforeACallerGetsIt()
+    {
+        await RegisterHoldoutAsync(_client);
+        await RegisterPointsAsync(_client, Labels.Noisy);
+        await _client.Retraining.Create(Policy()).RunOnceAsync(); // version 1 in production
+        await RegisterPointsAsync(_client, Labels.Clean);
+        var policy = Policy(RolloutStrategy.ShadowThenCanary);
+        policy.Canary.ShadowDuration = TimeSpan.FromHours(2);
+        policy.Canary.LiveCheck = MonitoringLiveCheck.Create(_client, new LiveCheckOptions { Metric = "auc", MaxDrop = 0.02, MinFeedback = 50 });
+        var retrainer = _client.Retraining.Create(policy);
+        var attempt = (await retrainer.RunOnceAsync()).Single(); // better on the holdout: shadow first
+        var shadowing = await _client.Models.GetAliasesAsync("points");
+
+        // Every request served by production is shadowed by version 2: the shadow's rows carry the served ids and times,
+        // so the ground truth recorded for production's predictions is the shadow's too. Same labels, weaker scores.
+        var production = Binary(200, Start.AddMinutes(1), TimeSpan.FromSeconds(3), version: 1, skill: 1.5, seed: 7);
+        var weaker = Binary(200, Start.AddMinutes(1), TimeSpan.FromSeconds(3), version: 2, skill: 0.2, seed: 7);
+        var shadow = production.Select((p, i) => p with { Version = 2, Arm = "shadow", Score = weaker[i].Score, Probability = weaker[i].Probability }).ToList();
+        await WriteAsync(_client, "points", production);
+        await WriteAsync(_client, "points", shadow, feedback: false);
+        _time.Advance(TimeSpan.FromMinutes(15));
+        await retrainer.RunOnceAsync();
+
+        Assert.That(shadow.Select(s => s.Id), Is.EqualTo(production.Select(p => p.Id)), "the test's shadow rows share the served ids");
+        Assert.That((attempt.Outcome, shadowing["shadow"], shadowing.ContainsKey("canary")), Is.EqualTo((RetrainingOutcome.InRollout, 2, false)));
+        var recorded = (await _client.Retraining.GetAttemptsAsync("points")).Single(a => a.RunId == attempt.RunId);
+        Assert.That(recorded.Outcome, Is.EqualTo(RetrainingOutcome.RolledBack));
+        Assert.That(recorded.Reason, Does.StartWith(FormattableString.Invariant($"live check failed in the shadow stage: live auc {EvaluateBinary(shadow)["auc"]:0.####} of version 2 against {EvaluateBinary(production)["auc"]:0.####} of version 1 on 200 and 200 predictions with ground truth")));
+        var aliases = await _client.Models.GetAliasesAsync("points");
+        Assert.That((aliases["production"], aliases.ContainsKey("shadow"), aliases.ContainsKey("canary")), Is.EqualTo((1, false, false)));
+    }
+
+    [Test]
     public async Task Check_BelowMinFeedback_IsHealthyAndSaysHowMuchThereIs()
     {
         await WriteAsync(_client, "churn", [.. Binary(80, Start.AddMinutes(1), TimeSpan.FromSeconds(5)), .. Binary(30, Start.AddMinutes(1), TimeSpan.FromSeconds(5), version: 2, arm: "canary", skill: 0, seed: 2)]);

@@ -74,6 +74,30 @@ public sealed class RetentionTests(StoreKind kind)
     }
 
     [Test]
+    public async Task Compact_AServedRowAndItsShadow_ShareAnId_BothAreKept()
+    {
+        var day = Today.AddDays(-3);
+        var served = Rows(day.AddHours(8), 5);
+        var shadows = served.Select(r => Row(r.Timestamp, version: 2, arm: "shadow")).ToList();
+        for (var i = 0; i < shadows.Count; i++)
+        {
+            shadows[i].Id = served[i].Id;
+        }
+
+        await WriteInFilesAsync(_client, served, 5);
+        await WriteInFilesAsync(_client, shadows, 5);
+        await WriteInFilesAsync(_client, [shadows[2]], 1); // a duplicate
+        var before = await ReadAllAsync();
+
+        await _client.Monitoring.CompactAsync();
+
+        var raw = await ReadRawAsync<PredictionLogRow>(PredictionPartition("delays", day));
+        Assert.That(raw.Select(r => (r.Id, r.Arm)), Is.EquivalentTo(served.Concat(shadows).Select(r => (r.Id, r.Arm))), "each id once per arm");
+        Assert.That(before.Count(p => p.Contains("(shadow)", StringComparison.Ordinal)), Is.EqualTo(5));
+        Assert.That(await ReadAllAsync(), Is.EqualTo(before));
+    }
+
+    [Test]
     public async Task Compact_MaxRowsPerFile_SplitsAndStaysStable()
     {
         var day = Today.AddDays(-2);

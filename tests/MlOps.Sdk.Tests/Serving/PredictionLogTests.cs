@@ -163,6 +163,42 @@ public sealed class PredictionLogTests
     }
 #pragma warning restore CA1051
 
+    [Test]
+    public async Task Logging_WithAShadow_LogsItUnderTheServedPredictionsId_SoFeedbackMeasuresBoth()
+    {
+        var (second, data, _) = TestModels.TrainWeather(3);
+        await _client.Models.RegisterAsync("temp-max", second, data.Schema);
+        var options = new PredictorOptions { ShadowUri = "models:/temp-max/2" };
+        options.PredictionLog.Enabled = true;
+        options.PredictionLog.SamplingRate = 0.5;
+        var rows = TestModels.Rows(400);
+        List<PredictionResult<TempPrediction>> results;
+        await using (var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options))
+        {
+            results = rows.Select((r, i) => predictor.Predict(r, $"user-{i % 5}")).ToList();
+            Assert.That(predictor.ShadowDropped, Is.Zero, "the queue of 10,000 holds 400 copies");
+        } // stopping drains the shadow's queue, then writes the log
+
+        var logged = await ReadLogAsync(_test.Store);
+        var served = logged.Where(r => r.Arm != "shadow").ToList();
+        var shadows = logged.Where(r => r.Arm == "shadow").ToList();
+        var ids = results.Where(r => r.PredictionId is not null).Select(r => r.PredictionId!.Value.ToString("N")).ToList();
+        Assert.That(ids, Has.Count.InRange(100, 300), "about half sampled");
+        Assert.That(served.Select(r => r.Id), Is.EquivalentTo(ids));
+        Assert.That(shadows.Select(r => (r.Id, r.Timestamp, r.RoutingKey, r.Model, r.Version)), Is.EquivalentTo(served.Select(r => (r.Id, r.Timestamp, r.RoutingKey, r.Model, 2))), "a shadow row for each logged request, under its id and time, none for the others");
+
+        var truth = rows.Select((r, i) => (Result: results[i], r.TempMax)).Where(p => p.Result.PredictionId is not null).ToList();
+        await _client.Monitoring.RecordFeedbackAsync(truth.Select(p => new MlOps.Sdk.Monitoring.PredictionFeedback<float>(p.Result.PredictionId!.Value, p.TempMax)));
+        var performance = await _client.Monitoring.GetPerformanceAsync("temp-max");
+        var shadow = performance.Totals.Single(w => w.Arm == "shadow");
+        var main = performance.Totals.Single(w => w.Arm != "shadow");
+        Assert.That((shadow.Version, shadow.Predictions, shadow.WithFeedback), Is.EqualTo((2, (long)ids.Count, (long)ids.Count)), "the served prediction's ground truth measures the shadow");
+        Assert.That((main.Version, main.WithFeedback), Is.EqualTo((1, (long)ids.Count)));
+        Assert.That(shadow.Metrics["mae"], Is.Not.EqualTo(main.Metrics["mae"]), "each version measured on its own outputs");
+        var summary = await _client.Monitoring.GetFeedbackSummaryAsync(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.That((summary.Predictions, summary.WithFeedback), Is.EqualTo(((long)ids.Count, (long)ids.Count)), "requests, not rows: a shadow counts with its served prediction");
+    }
+
     private static async Task<List<PredictionLogRow>> ReadLogAsync(ObjectStore store)
     {
         var rows = new List<PredictionLogRow>();
