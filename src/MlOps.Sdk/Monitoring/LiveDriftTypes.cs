@@ -19,7 +19,10 @@ public sealed class DriftQuery
     /// <summary>Gets the model versions read; all when empty.</summary>
     public IList<int> Versions { get; } = [];
 
-    /// <summary>Gets the arms read; all when empty.</summary>
+    /// <summary>
+    /// Gets the arms read; when empty, every arm but <c>shadow</c> (a shadow's rows copy served requests: its inputs are
+    /// theirs, counted once). Name <c>shadow</c> to compare the shadow's outputs.
+    /// </summary>
     public IList<string> Arms { get; } = [];
 
     /// <summary>

@@ -55,7 +55,7 @@ public partial class MonitoringCatalog
         }
 
         var read = await _reader.ReadPredictionsAsync(model, query.From, query.To, joinFeedback: false, cancellationToken).ConfigureAwait(false);
-        var predictions = OfVersionsAndArms(read, query.Versions, query.Arms).ToList();
+        var predictions = OfVersionsAndArms(read, query.Versions, query.Arms).Where(p => query.Arms.Count > 0 || !IsShadow(p)).ToList();
         var notCompared = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var version = await ReferenceVersionAsync(model, query, predictions, notCompared, cancellationToken).ConfigureAwait(false);
         var reference = await ReferenceAsync(query, version, notCompared, cancellationToken).ConfigureAwait(false);

@@ -101,8 +101,8 @@ public partial class MonitoringCatalog
             return [];
         }
 
-        // The same predictions GetDriftAsync compared: the report's range, every version and arm.
-        var live = await _reader.ReadPredictionsAsync(model, options.From, options.To, joinFeedback: false, cancellationToken).ConfigureAwait(false);
+        // The same predictions GetDriftAsync compared: the report's range, every version and served arm.
+        var live = (await _reader.ReadPredictionsAsync(model, options.From, options.To, joinFeedback: false, cancellationToken).ConfigureAwait(false)).Where(p => !IsShadow(p)).ToList();
         var distributions = new List<FeatureDistribution>(features.Count);
         foreach (var feature in features)
         {

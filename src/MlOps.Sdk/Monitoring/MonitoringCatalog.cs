@@ -289,6 +289,9 @@ public partial class MonitoringCatalog
             delays.Count == 0 ? null : delays[^1]);
     }
 
+    /// <summary>Whether a row is a shadow's copy of a served request (the same id and time as the served row).</summary>
+    internal static bool IsShadow(LoggedPrediction prediction) => string.Equals(prediction.Arm, MonitoringLayout.ShadowArm, StringComparison.Ordinal);
+
     /// <summary>The predictions of the versions and arms given (all when a list is empty).</summary>
     internal static IEnumerable<LoggedPrediction> OfVersionsAndArms(IEnumerable<LoggedPrediction> predictions, ICollection<int> versions, ICollection<string> arms)
     {

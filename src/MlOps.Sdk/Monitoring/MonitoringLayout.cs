@@ -15,6 +15,9 @@ namespace MlOps.Sdk.Monitoring;
 internal static class MonitoringLayout
 {
     public const string Predictions = "monitoring/predictions/";
+
+    /// <summary>The arm of a shadow's rows: copies of served requests (their ids and times), answering no caller.</summary>
+    public const string ShadowArm = "shadow";
     public const string Feedback = "monitoring/feedback/";
     public const string DateFormat = "yyyy-MM-dd";
 

@@ -53,7 +53,9 @@ internal static class PerformanceMeter
         var evaluator = new WindowEvaluator(task, predictions);
         var start = query.From ?? (predictions.Count > 0 ? predictions[0].Timestamp : query.To ?? DateTimeOffset.UnixEpoch);
         var end = query.To ?? (predictions.Count > 0 ? predictions[^1].Timestamp.AddTicks(1) : start);
-        var byKey = predictions.GroupBy(p => (p.Version, Arm: poolArms ? AllArms : p.Arm)).ToDictionary(g => g.Key, g => g.ToList());
+        // Pooled, a version's request counts once (a version serving an arm and shadowing too logs two rows of one id).
+        var byKey = predictions.GroupBy(p => (p.Version, Arm: poolArms ? AllArms : p.Arm))
+            .ToDictionary(g => g.Key, g => poolArms ? g.DistinctBy(p => p.Id).ToList() : g.ToList());
         foreach (var version in versions ?? [])
         {
             byKey.TryAdd((version, AllArms), []);

@@ -129,7 +129,12 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
 
         if (_options.ShadowUri is { } shadow)
         {
-            _shadow = new ServedArm<TIn, TOut>("shadow", Registered(shadow, nameof(options)), 0);
+            if (_arms.FirstOrDefault(a => a.Name == Monitoring.MonitoringLayout.ShadowArm) is { } clash)
+            {
+                throw new ArgumentException($"Predictor '{name}' has a shadow and an arm named '{clash.Name}' ({clash.Reference}); the shadow's results and log rows are named '{Monitoring.MonitoringLayout.ShadowArm}': give the arm another name.", nameof(options));
+            }
+
+            _shadow = new ServedArm<TIn, TOut>(Monitoring.MonitoringLayout.ShadowArm, Registered(shadow, nameof(options)), 0);
             _shadowQueue = Channel.CreateBounded<ShadowRequest>(new BoundedChannelOptions(_options.ShadowQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         }
 
@@ -487,7 +492,7 @@ public sealed class ServedPredictor<TIn, TOut> : IPredictor<TIn, TOut>, IServedP
                 if (_log is not null && servedId is { } id)
                 {
                     // Logged when (and as) the served prediction was: its id and time, so its ground truth is the shadow's too.
-                    _log.TryLog(id, servedAt, model.Info, "shadow", routingKey, input, value, elapsed.TotalMilliseconds);
+                    _log.TryLog(id, servedAt, model.Info, Monitoring.MonitoringLayout.ShadowArm, routingKey, input, value, elapsed.TotalMilliseconds);
                 }
 
                 _options.OnShadowPrediction?.Invoke(new ShadowPrediction(Name, input, served, model.Info.Model, model.Info.Version, value, elapsed));

@@ -82,6 +82,20 @@ public sealed class AlertRuleTests
     }
 
     [Test]
+    public void MetricRules_LeaveAShadowAlone()
+    {
+        var performance = new PerformanceReport("m", MonitoringTask.BinaryClassification, [],
+        [
+            Window(1, "main", feedback: 5_000, accuracy: 0.91),
+            Window(2, "shadow", feedback: 5_000, accuracy: 0.50), // answers no caller: the canary's live check judges it
+        ]);
+        var snapshot = new MonitoringSnapshot("m", Now.AddDays(-1), Now, performance, null, []);
+
+        Assert.That(AlertRule.MetricBelow("accuracy", 0.8).Evaluate(snapshot), Is.Null);
+        Assert.That(AlertRule.MetricBelow("accuracy", 0.95).Evaluate(snapshot)!.Message, Does.Contain("version 1").And.Not.Contain("version 2"));
+    }
+
+    [Test]
     public void Rules_HaveNames_AndBadThresholdsAreTypedErrors()
     {
         Assert.That(new[] { AlertRule.DriftedShare().Name, AlertRule.FeatureDrift("Distance").Name, AlertRule.PredictionDrift().Name, AlertRule.MetricBelow("auc", 0.7).Name, AlertRule.MetricAbove("rmse", 10).Name },

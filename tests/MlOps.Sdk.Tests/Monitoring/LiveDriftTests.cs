@@ -171,20 +171,25 @@ public sealed class LiveDriftTests(StoreKind kind)
     }
 
     [Test]
-    public async Task GetDriftAsync_Arms_SelectWhatIsRead()
+    public async Task GetDriftAsync_Arms_SelectWhatIsRead_AShadowOnlyWhenNamed()
     {
         await LogAsync("points", Day1, Points(seed: 10, 300, shift: 0, blue: 0.2), arm: "main");
-        await LogAsync("points", Day1, Points(seed: 11, 300, shift: 0.6, blue: 0.6), arm: "shadow");
+        await LogAsync("points", Day1, Points(seed: 11, 300, shift: 0.6, blue: 0.6), arm: "canary");
+        await LogAsync("points", Day1, Points(seed: 14, 200, shift: 0.6, blue: 0.6), arm: "shadow");
 
         var query = new DriftQuery();
         query.Arms.Add("main");
         var main = await _client.Monitoring.GetDriftAsync("points", query);
         var all = await _client.Monitoring.GetDriftAsync("points");
+        var named = new DriftQuery();
+        named.Arms.Add("shadow");
+        var shadow = await _client.Monitoring.GetDriftAsync("points", named);
 
         Assert.That(main.Overall.Predictions, Is.EqualTo(300));
         Assert.That(main.Overall.Features.Drifted, Is.Empty, Reasons(main));
-        Assert.That(all.Overall.Predictions, Is.EqualTo(600));
+        Assert.That(all.Overall.Predictions, Is.EqualTo(600), "every arm but the shadow's copies of served requests");
         Assert.That(all.Overall.Features.Drifted, Is.Not.Empty, Reasons(all));
+        Assert.That(shadow.Overall.Predictions, Is.EqualTo(200));
     }
 
     [Test]

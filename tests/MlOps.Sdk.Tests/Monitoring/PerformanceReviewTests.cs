@@ -30,6 +30,24 @@ public sealed class PerformanceReviewTests
     }
 
     [Test]
+    public async Task Compare_AVersionThatBothServesAndShadowsARequest_CountsItOnce()
+    {
+        // Version 2 is the canary and, for a poll interval after the rollout moved on, still the shadow: a request the
+        // canary served is logged twice for version 2 (arms canary and shadow), under one id.
+        var production = Binary(200, Day1, TimeSpan.FromSeconds(5), version: 1, skill: 1.5, seed: 3);
+        var canary = Binary(50, Day1, TimeSpan.FromSeconds(20), version: 2, arm: "canary", skill: 1, seed: 4);
+        var shadow = production.Concat(canary).Select(p => p with { Version = 2, Arm = "shadow" }).ToList();
+        await WriteAsync(_client, "points", [.. production, .. canary]);
+        await WriteAsync(_client, "points", shadow, feedback: false);
+
+        var comparison = await _client.Monitoring.CompareAsync("points", champion: 1, challenger: 2, new PerformanceQuery { Window = null });
+        var perArm = await _client.Monitoring.GetPerformanceAsync("points", new PerformanceQuery { Window = null });
+
+        Assert.That((comparison.Total.Champion.WithFeedback, comparison.Total.Challenger.WithFeedback), Is.EqualTo((200L, 250L)), "250 requests, not 300 rows");
+        Assert.That(perArm.Totals.Select(t => (t.Version, t.Arm, t.WithFeedback)), Is.EquivalentTo(new[] { (1, "production", 200L), (2, "canary", 50L), (2, "shadow", 250L) }), "apart per arm, each row counts");
+    }
+
+    [Test]
     public async Task Multiclass_ARetrainedVersionWithItsClassesInOtherSlots_IsMeasuredOnItsOwnSlots()
     {
         // ML.NET numbers classes in the order training met them: a retrained version can put them in other slots.

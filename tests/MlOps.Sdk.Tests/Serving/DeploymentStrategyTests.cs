@@ -151,9 +151,18 @@ public sealed class DeploymentStrategyTests
         await using var predictor = await ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "temp", "models:/temp-max@production", options);
         var rows = TestModels.Rows(500);
 
-        var results = await Task.Run(() => rows.Select(r => predictor.Predict(r)).ToList()).WaitAsync(TimeSpan.FromSeconds(30));
-        var droppedWhileStuck = predictor.ShadowDropped;
-        release.Set();
+        List<PredictionResult<TempPrediction>> results;
+        long droppedWhileStuck;
+        try
+        {
+            results = await Task.Run(() => rows.Select(r => predictor.Predict(r)).ToList()).WaitAsync(TimeSpan.FromSeconds(30));
+            droppedWhileStuck = predictor.ShadowDropped;
+        }
+        finally
+        {
+            release.Set(); // a failing run must not leave the consumer stuck for the predictor's disposal
+        }
+
         var deadline = Stopwatch.StartNew();
         while (shadowed.Count + predictor.ShadowDropped < 500 && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
@@ -178,10 +187,13 @@ public sealed class DeploymentStrategyTests
         negative.Arms.Add(new PredictorArm("a", "models:/temp-max/2", -0.1));
         var clash = new PredictorOptions();
         clash.Arms.Add(new PredictorArm("production", "models:/temp-max/2", 0.1));
+        var shadowClash = new PredictorOptions { ShadowUri = "models:/temp-max/3" };
+        shadowClash.Arms.Add(new PredictorArm("shadow", "models:/temp-max/2", 0.1));
 
         Assert.That(Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", tooMuch))!.Message, Does.Contain("add up to 1.3"));
         Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", negative));
         Assert.That(Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", clash))!.Message, Does.Contain("share a name"));
+        Assert.That(Assert.ThrowsAsync<ArgumentException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max@production", shadowClash))!.Message, Does.Contain("an arm named 'shadow'"));
         Assert.ThrowsAsync<FormatException>(() => ServedPredictor.StartAsync<WeatherInput, TempPrediction>(_client, "t", "models:/temp-max"));
     }
 }

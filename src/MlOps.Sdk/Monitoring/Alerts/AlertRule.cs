@@ -182,8 +182,9 @@ public abstract record AlertRule
 
         public override AlertFinding? Evaluate(MonitoringSnapshot snapshot)
         {
+            // A shadow answers no caller: its metrics are the canary's live check's to judge, not an alert's.
             var failing = (snapshot.Performance?.Totals ?? [])
-                .Where(t => t.WithFeedback >= MinFeedback && t.Metrics.TryGetValue(MetricName, out var v) && double.IsFinite(v) && (Below ? v < Threshold : v > Threshold))
+                .Where(t => t.Arm != MonitoringLayout.ShadowArm && t.WithFeedback >= MinFeedback && t.Metrics.TryGetValue(MetricName, out var v) && double.IsFinite(v) && (Below ? v < Threshold : v > Threshold))
                 .ToList();
             if (failing.Count == 0)
             {

@@ -154,6 +154,7 @@ public sealed record MonitoringReport(
         }
 
         var byTraffic = performance.Totals
+            .Where(t => t.Arm != MonitoringLayout.ShadowArm) // copies of served requests: not traffic
             .GroupBy(t => t.Version)
             .OrderByDescending(g => g.Sum(t => t.Predictions))
             .ThenBy(g => g.Key)
