@@ -186,7 +186,7 @@ public partial class MonitoringCatalog
     {
         try
         {
-                if (before is null)
+            if (before is null)
             {
                 if (await _records.ReadAsync(AlertKey(model, rule), MonitoringJsonContext.Default.AlertStateRecord, cancellationToken).ConfigureAwait(false) is { } ours && ours.Value.LastRaisedAt == raisedAt)
                 {

@@ -12,9 +12,9 @@ public partial class MonitoringCatalog
     /// <summary>
     /// Merges the small files of each closed day partition (one model's predictions of a day; the feedback of a day) into
     /// as few Parquet files as <see cref="CompactionOptions.MaxRowsPerFile"/> allows, without duplicates: a prediction id
-    /// is kept once per arm (a shadow's row shares its served prediction's id), and of the feedback for one prediction only the latest. The new files are written (create-if-absent)
-    /// before the old ones are deleted, so a crash in between leaves duplicates that every read removes and the next
-    /// compaction deletes; a concurrent reader that finds a listed file gone lists again and reads the new one. Files
+    /// is kept once per arm (a shadow's row shares its served prediction's id), and of the feedback for one prediction
+    /// only the latest. The new files are written (create-if-absent) before the old ones are deleted, so a crash in
+    /// between leaves duplicates that every read removes and the next compaction deletes; a concurrent reader that finds a listed file gone lists again and reads the new one. Files
     /// written after a partition was listed (a late writer, late feedback) are left for the next compaction.
     /// </summary>
     /// <param name="options">The file size and the grace period; the defaults when <see langword="null"/>.</param>

@@ -15,11 +15,11 @@ namespace MlOps.Sdk.Monitoring;
 internal static class MonitoringLayout
 {
     public const string Predictions = "monitoring/predictions/";
+    public const string Feedback = "monitoring/feedback/";
+    public const string DateFormat = "yyyy-MM-dd";
 
     /// <summary>The arm of a shadow's rows: copies of served requests (their ids and times), answering no caller.</summary>
     public const string ShadowArm = "shadow";
-    public const string Feedback = "monitoring/feedback/";
-    public const string DateFormat = "yyyy-MM-dd";
 
     public static string PredictionPartition(string model, DateOnly date)
         => string.Create(CultureInfo.InvariantCulture, $"{Predictions}model={model}/date={date.ToString(DateFormat, CultureInfo.InvariantCulture)}/");

@@ -12,8 +12,7 @@ namespace MlOps.Sdk.Monitoring;
 /// reads the logs through it, so what it reads is exactly what Spark or DuckDB read from the same layout
 /// (docs/monitoring-layout.md). Partitions outside the time range are never opened; rows are de-duplicated by id and arm
 /// (an interrupted compaction can leave a row in two files until the next one; a shadow's row shares its served
-/// prediction's id); feedback is joined by prediction id, the
-/// latest recorded winning.
+/// prediction's id); feedback is joined by prediction id, the latest recorded winning.
 /// </summary>
 internal sealed class MonitoringLogReader(ObjectStore store)
 {

@@ -30,14 +30,7 @@ public sealed class LiveCheckTests
     [Test]
     public async Task CanaryRollout_ChallengerWorseLive_IsRolledBackWithTheChecksReason()
     {
-        await RegisterHoldoutAsync(_client);
-        await RegisterPointsAsync(_client, Labels.Noisy);
-        await _client.Retraining.Create(Policy()).RunOnceAsync(); // version 1 in production
-        await RegisterPointsAsync(_client, Labels.Clean);
-        var policy = Policy(RolloutStrategy.Canary);
-        policy.Canary.StepDuration = Step;
-        policy.Canary.LiveCheck = MonitoringLiveCheck.Create(_client, new LiveCheckOptions { Metric = "auc", MaxDrop = 0.02, MinFeedback = 50 });
-        var retrainer = _client.Retraining.Create(policy);
+        var retrainer = await LiveCheckedRetrainerAsync(RolloutStrategy.Canary, canary => canary.StepDuration = Step);
 
         var attempt = (await retrainer.RunOnceAsync()).Single(); // better on the holdout: canary at 5 %
         _time.Advance(TimeSpan.FromMinutes(10));
@@ -66,14 +59,7 @@ public sealed class LiveCheckTests
     [Test]
     public async Task ShadowThenCanaryRollout_ChallengerWorseInTheShadowStage_IsRolledBackBeforeACallerGetsIt()
     {
-        await RegisterHoldoutAsync(_client);
-        await RegisterPointsAsync(_client, Labels.Noisy);
-        await _client.Retraining.Create(Policy()).RunOnceAsync(); // version 1 in production
-        await RegisterPointsAsync(_client, Labels.Clean);
-        var policy = Policy(RolloutStrategy.ShadowThenCanary);
-        policy.Canary.ShadowDuration = TimeSpan.FromHours(2);
-        policy.Canary.LiveCheck = MonitoringLiveCheck.Create(_client, new LiveCheckOptions { Metric = "auc", MaxDrop = 0.02, MinFeedback = 50 });
-        var retrainer = _client.Retraining.Create(policy);
+        var retrainer = await LiveCheckedRetrainerAsync(RolloutStrategy.ShadowThenCanary, canary => canary.ShadowDuration = TimeSpan.FromHours(2));
         var attempt = (await retrainer.RunOnceAsync()).Single(); // better on the holdout: shadow first
         var shadowing = await _client.Models.GetAliasesAsync("points");
 
@@ -139,5 +125,21 @@ public sealed class LiveCheckTests
     {
         Assert.Throws<OptionsValidationException>(() => MonitoringLiveCheck.Create(_client, new LiveCheckOptions { Metric = "auroc" }));
         Assert.Throws<OptionsValidationException>(() => MonitoringLiveCheck.Create(_client, new LiveCheckOptions { MaxDrop = -0.1 }));
+    }
+
+    /// <summary>
+    /// Version 1 (noisy labels) in production, cleaner data registered since, and a retrainer whose rollout (better on
+    /// the holdout) is guarded by the live check of auc (at most 0.02 worse, from 50 predictions with ground truth).
+    /// </summary>
+    private async Task<Retrainer<PointOptions>> LiveCheckedRetrainerAsync(RolloutStrategy strategy, Action<CanaryOptions> stages)
+    {
+        await RegisterHoldoutAsync(_client);
+        await RegisterPointsAsync(_client, Labels.Noisy);
+        await _client.Retraining.Create(Policy()).RunOnceAsync(); // version 1 in production
+        await RegisterPointsAsync(_client, Labels.Clean);
+        var policy = Policy(strategy);
+        stages(policy.Canary);
+        policy.Canary.LiveCheck = MonitoringLiveCheck.Create(_client, new LiveCheckOptions { Metric = "auc", MaxDrop = 0.02, MinFeedback = 50 });
+        return _client.Retraining.Create(policy);
     }
 }

@@ -122,8 +122,7 @@ public class GridSampler : Sampler
             foreach (var trial in context.Trials)
             {
                 if (trial.State is TrialState.Complete or TrialState.Pruned or TrialState.Failed or TrialState.Running
-                    && (PointOf(trial) is var point && point >= 0 ? point : HeldPoint(context.StudyName, trial)) is var covering
-                    && covering >= 0 && !covered[covering])
+                    && TakenPoint(context.StudyName, trial) is var covering && covering >= 0 && !covered[covering])
                 {
                     covered[covering] = true;
                     remaining--;
@@ -155,7 +154,7 @@ public class GridSampler : Sampler
                     _chosen.Remove((context.StudyName, trial.Number));
                 }
 
-                if ((PointOf(trial) is var point && point >= 0 ? point : HeldPoint(context.StudyName, trial)) is var taken && taken >= 0)
+                if (TakenPoint(context.StudyName, trial) is var taken && taken >= 0)
                 {
                     visited[taken] = true;
                 }
@@ -203,6 +202,9 @@ public class GridSampler : Sampler
 
         throw new InvalidOperationException("Unreachable: a grid always has a point consistent with the values a trial has.");
     }
+
+    /// <summary>The point a trial has all the values of, else the one it holds; -1 for neither. Call under the gate.</summary>
+    private int TakenPoint(string studyName, TrialInfo trial) => PointOf(trial) is var point && point >= 0 ? point : HeldPoint(studyName, trial);
 
     /// <summary>
     /// The point a running trial of this sampler chose and has suggested only part of, or -1: one it has left (another
